@@ -1,0 +1,67 @@
+import { Command } from 'commander';
+
+/** An error the CLI prints as one line (no stack trace) before exiting with `exitCode`. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    public readonly exitCode = 2,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Where a command writes; tests pass their own. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** What a command gets: where to write, and the exit code to set when it is not 0. */
+export interface CliContext extends CliIo {
+  /** The process exit code once the command ends (0 unless the command sets it). */
+  exitCode: number;
+}
+
+/** Registers one command (or group of commands) on the program. */
+export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
+
+const registrars: CommandRegistrar[] = [];
+
+/** Adds a command module; each command file calls this once at load. */
+export function addCommand(registrar: CommandRegistrar): void {
+  registrars.push(registrar);
+}
+
+/** Builds the `mta-sts` program with every registered command. */
+export function buildProgram(ctx: CliContext): Command {
+  const io = ctx;
+  const program = new Command('mta-sts')
+    .description('Publish, check and promote MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) for mail domains')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+  for (const r of registrars) r(program, ctx);
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` and resolves to the exit code. Errors become one line on stderr:
+ * a person sees what to fix, not a stack trace.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const ctx: CliContext = { out: (s) => io.out(s), err: (s) => io.err(s), exitCode: 0 };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return ctx.exitCode;
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number; message?: string };
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+      // commander already printed its message (help, version, usage error).
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+    }
+    io.err(`mta-sts: ${err.message ?? String(e)}\n`);
+    return e instanceof CliError ? e.exitCode : 2;
+  }
+}
