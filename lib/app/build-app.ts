@@ -1,0 +1,89 @@
+import { App, Duration, Stack, Tags } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { Construct } from 'constructs';
+import { ResolvedDomain, ResolvedStage } from '../config/stage-config';
+import { MtaSts } from '../constructs/mta-sts';
+import { MtaStsCertificate } from '../constructs/mta-sts-certificate';
+
+/** CloudFront's certificates live here. */
+const CERTIFICATE_REGION = 'us-east-1';
+
+/** The stacks built for a stage, by group name. */
+export interface StageStacks {
+  readonly stacks: Map<string, Stack>;
+  readonly certificateStacks: Map<string, Stack>;
+  readonly domains: Map<string, MtaSts>;
+}
+
+/** PascalCase of a stage or group name, for stack ids. */
+function pascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
+}
+
+function zoneIn(scope: Construct, d: ResolvedDomain): route53.IHostedZone {
+  const id = `Zone${d.hostedZoneId}`;
+  return (
+    (scope.node.tryFindChild(id) as route53.IHostedZone | undefined) ??
+    route53.HostedZone.fromHostedZoneAttributes(scope, id, { hostedZoneId: d.hostedZoneId, zoneName: d.hostedZoneName })
+  );
+}
+
+/**
+ * Builds the stacks of one stage: one stack per group (by default one per domain, so stacks stay
+ * far below CloudFormation's 500 resources and adding or removing a domain touches only its own
+ * stack), each domain an `MtaSts` whose construct id is the domain name (stable). When the stage
+ * is not in us-east-1, each group also gets a us-east-1 stack holding its certificates, passed
+ * over with cross-region references.
+ */
+export function buildStage(app: App, stage: ResolvedStage): StageStacks {
+  const stacks = new Map<string, Stack>();
+  const certificateStacks = new Map<string, Stack>();
+  const domains = new Map<string, MtaSts>();
+  const crossRegion = stage.region !== CERTIFICATE_REGION;
+  for (const d of stage.domains) {
+    let stack = stacks.get(d.stack);
+    if (!stack) {
+      stack = new Stack(app, `MtaSts${pascal(stage.name)}${pascal(d.stack)}`, {
+        env: { account: stage.account, region: stage.region },
+        crossRegionReferences: crossRegion,
+        description: `cdk-mta-sts: MTA-STS for ${d.stack} (stage ${stage.name})`,
+      });
+      Tags.of(stack).add('cdk-mta-sts:stage', stage.name);
+      stacks.set(d.stack, stack);
+    }
+    let certificate: acm.ICertificate | undefined;
+    if (crossRegion) {
+      let certStack = certificateStacks.get(d.stack);
+      if (!certStack) {
+        certStack = new Stack(app, `MtaSts${pascal(stage.name)}${pascal(d.stack)}Certificates`, {
+          env: { account: stage.account, region: CERTIFICATE_REGION },
+          crossRegionReferences: true,
+          description: `cdk-mta-sts: us-east-1 certificates for ${d.stack} (stage ${stage.name})`,
+        });
+        Tags.of(certStack).add('cdk-mta-sts:stage', stage.name);
+        certificateStacks.set(d.stack, certStack);
+        stack.addStackDependency(certStack);
+      }
+      certificate = new MtaStsCertificate(certStack, d.domainName, { domainName: d.domainName, hostedZone: zoneIn(certStack, d) }).certificate;
+    }
+    domains.set(
+      d.domainName,
+      new MtaSts(stack, d.domainName, {
+        domainName: d.domainName,
+        hostedZone: zoneIn(stack, d),
+        mode: d.mode,
+        mx: d.mx,
+        maxAge: d.maxAgeSeconds === undefined ? undefined : Duration.seconds(d.maxAgeSeconds),
+        tlsRptDestinations: d.tlsRpt.length > 0 ? d.tlsRpt : undefined,
+        certificate,
+      }),
+    );
+  }
+  return { stacks, certificateStacks, domains };
+}
+

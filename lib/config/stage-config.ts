@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { normalizeHostname } from '../policy/domain-name';
+import { errorsOf, Finding, show } from '../policy/findings';
+import { modeFromString, MtaStsMode } from '../policy/mode';
+import { MtaStsPolicy, validatePolicyOptions } from '../policy/policy';
+import { TlsRptDestination } from '../policy/tls-rpt-destination';
+
+/** The `cdk.json` context key that holds the configuration. */
+export const CONFIG_CONTEXT_KEY = 'mtaSts';
+
+// zod checks the shape (types, unknown keys: a typo such as "mxs" is refused); the RFC core
+// checks every value, so the rules are written once.
+const modeSchema = z.enum([MtaStsMode.ENFORCE, MtaStsMode.TESTING, MtaStsMode.NONE]);
+const overridesShape = {
+  mode: modeSchema.optional(),
+  mx: z.array(z.string()).optional(),
+  maxAge: z.number().optional(),
+  tlsRpt: z.array(z.string()).optional(),
+};
+const domainSchema = z.strictObject({
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id (Z followed by capital letters and digits)'),
+  hostedZoneName: z.string(),
+  mx: z.array(z.string()),
+  tlsRpt: z.array(z.string()).optional(),
+  maxAge: z.number().optional(),
+  stack: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'a stack group name (letters, digits, "-")').optional(),
+});
+const stageSchema = z.strictObject({
+  account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1'),
+  mode: modeSchema,
+  domains: z.record(z.string(), z.strictObject(overridesShape)).optional(),
+});
+const configSchema = z.strictObject({
+  defaultStage: z.string().optional(),
+  domains: z.record(z.string(), domainSchema),
+  stages: z.record(z.string(), stageSchema),
+});
+
+/** The configuration as written in `cdk.json` under `context.mtaSts`. */
+export type MtaStsConfig = z.infer<typeof configSchema>;
+
+/** One domain of a stage, with the stage's overrides applied and every value validated. */
+export interface ResolvedDomain {
+  readonly domainName: string;
+  readonly hostedZoneId: string;
+  readonly hostedZoneName: string;
+  readonly mode: MtaStsMode;
+  readonly mx: string[];
+  /** Seconds, when configured; otherwise the mode's default applies. */
+  readonly maxAgeSeconds?: number;
+  readonly tlsRpt: TlsRptDestination[];
+  /** The stack group the domain goes into. */
+  readonly stack: string;
+  /** The policy this stage publishes for the domain. */
+  readonly policy: MtaStsPolicy;
+}
+
+/** A stage: where it deploys and what. */
+export interface ResolvedStage {
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  readonly domains: ResolvedDomain[];
+}
+
+/** Refused configuration: the message lists every problem with its JSON path, value and fix. */
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `${problems.length} problems in the configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Renders a JSON path the way a person finds it in cdk.json: `mtaSts.domains["example.com"].mx[1]`. */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  return [CONFIG_CONTEXT_KEY, ...path]
+    .map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : /^[A-Za-z_][A-Za-z0-9_]*$/.test(String(k)) ? `.${String(k)}` : `[${JSON.stringify(k)}]`))
+    .join('');
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), root);
+}
+
+/** Prefixes each error finding with the JSON path of the object it is about. */
+function problemsOf(findings: Finding[], path: readonly PropertyKey[]): string[] {
+  return errorsOf(findings).map((f) => `${jsonPath(path)}: ${f.message}`);
+}
+
+/**
+ * Parses and validates the configuration object (the value of `context.mtaSts` in cdk.json).
+ * Throws `ConfigError` listing every problem, each with its JSON path, the value and the fix.
+ */
+export function parseConfig(raw: unknown): MtaStsConfig {
+  if (raw === undefined) {
+    throw new ConfigError([`cdk.json has no "context"."${CONFIG_CONTEXT_KEY}" object: add one with "domains" and "stages" (see the README's stage config)`]);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const value = valueAt(raw, issue.path);
+        if (issue.code === 'unrecognized_keys') {
+          return `${jsonPath(issue.path)}: unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; check the spelling against the README's stage config`;
+        }
+        const expected = issue.code === 'invalid_type' ? `expected ${issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`}` : issue.message;
+        return `${jsonPath(issue.path)}: ${expected}, got ${show(value)}`;
+      }),
+    );
+  }
+  const config = parsed.data;
+  const problems: string[] = [];
+  for (const [name, d] of Object.entries(config.domains)) {
+    const path = ['domains', name];
+    const domain = normalizeHostname(name, 'domain name', 'a domain name');
+    problems.push(...problemsOf(domain.findings, path));
+    const zone = normalizeHostname(d.hostedZoneName, 'hostedZoneName', 'a domain name');
+    problems.push(...problemsOf(zone.findings, path));
+    if (domain.name && zone.name && domain.name !== zone.name && !domain.name.endsWith(`.${zone.name}`)) {
+      problems.push(`${jsonPath(path)}: \`hostedZoneName\` "${zone.name}" does not hold the domain "${domain.name}": give the zone that is the domain or one of its parents`);
+    }
+    problems.push(...problemsOf(validatePolicyOptions({ mode: MtaStsMode.TESTING, mx: d.mx, maxAgeSeconds: d.maxAge }), path));
+    problems.push(...destinationProblems(d.tlsRpt, path));
+  }
+  for (const [stageName, stage] of Object.entries(config.stages)) {
+    for (const [name, o] of Object.entries(stage.domains ?? {})) {
+      const path = ['stages', stageName, 'domains', name];
+      if (!(name in config.domains)) {
+        problems.push(`${jsonPath(path)}: "${name}" is not in ${jsonPath(['domains'])}; add it there (hosted zone, mx) or fix the name. Known: ${Object.keys(config.domains).join(', ')}`);
+        continue;
+      }
+      const mode = o.mode ?? stage.mode;
+      const mx = o.mx ?? config.domains[name].mx;
+      problems.push(...problemsOf(validatePolicyOptions({ mode, mx, maxAgeSeconds: o.maxAge ?? config.domains[name].maxAge }), path));
+      problems.push(...destinationProblems(o.tlsRpt, path));
+    }
+  }
+  if (config.defaultStage !== undefined && !(config.defaultStage in config.stages)) {
+    problems.push(`${jsonPath(['defaultStage'])}: "${config.defaultStage}" is not a stage; known stages: ${Object.keys(config.stages).join(', ')}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function destinationProblems(uris: string[] | undefined, path: PropertyKey[]): string[] {
+  const problems: string[] = [];
+  (uris ?? []).forEach((uri, i) => {
+    try {
+      TlsRptDestination.fromUri(uri, `tlsRpt[${i}]`);
+    } catch (e) {
+      problems.push(...((e as { findings?: Finding[] }).findings ?? []).map((f) => `${jsonPath(path)}: ${f.message}`));
+    }
+  });
+  return problems;
+}
+
+/**
+ * The stage `name` of `config` (or its `defaultStage`), with every domain's values resolved:
+ * the stage's per-domain overrides over the domain's own settings over the stage's mode.
+ */
+export function resolveStage(config: MtaStsConfig, name?: string): ResolvedStage {
+  const stageName = name ?? config.defaultStage;
+  const known = Object.keys(config.stages).join(', ');
+  if (stageName === undefined) {
+    throw new ConfigError([`no stage selected: pass -c stage=NAME (cdk) or --stage NAME (CLI), or set ${jsonPath(['defaultStage'])}; known stages: ${known}`]);
+  }
+  const stage = config.stages[stageName];
+  if (!stage) {
+    throw new ConfigError([`stage "${stageName}" is not in ${jsonPath(['stages'])}; known stages: ${known}`]);
+  }
+  const names = stage.domains ? Object.keys(stage.domains) : Object.keys(config.domains);
+  const domains = names.map((domainName): ResolvedDomain => {
+    const d = config.domains[domainName];
+    const o = stage.domains?.[domainName] ?? {};
+    const mode = modeFromString(o.mode ?? stage.mode)!;
+    const mx = o.mx ?? d.mx;
+    const maxAgeSeconds = o.maxAge ?? d.maxAge;
+    const tlsRpt = (o.tlsRpt ?? d.tlsRpt ?? []).map((u, i) => TlsRptDestination.fromUri(u, `tlsRpt[${i}]`));
+    return {
+      domainName: normalizeHostname(domainName, 'domain').name!,
+      hostedZoneId: d.hostedZoneId,
+      hostedZoneName: normalizeHostname(d.hostedZoneName, 'hostedZoneName').name!,
+      mode,
+      mx,
+      maxAgeSeconds,
+      tlsRpt,
+      stack: d.stack ?? stackGroupOf(domainName),
+      policy: MtaStsPolicy.create({ mode, mx, maxAgeSeconds }),
+    };
+  });
+  return { name: stageName, account: stage.account, region: stage.region, domains };
+}
+
+/** The default stack group of a domain: one stack per domain, named after it. */
+export function stackGroupOf(domainName: string): string {
+  return domainName.replace(/[^A-Za-z0-9]+/g, '-');
+}

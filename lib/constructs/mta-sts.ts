@@ -1,0 +1,304 @@
+import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { isWithinZone, normalizeHostname } from '../policy/domain-name';
+import { error, Finding, Severity, throwOnErrors } from '../policy/findings';
+import { MtaStsMode } from '../policy/mode';
+import { MtaStsPolicy } from '../policy/policy';
+import { mtaStsRecordName, policyHostName, policyUrl, renderMtaStsRecord, renderTlsRptRecord, tlsRptRecordName } from '../policy/records';
+import { TlsRptDestination } from '../policy/tls-rpt-destination';
+import { acknowledgeNag } from './private/nag';
+import { PolicyPublisherProvider } from './private/policy-publisher-provider';
+
+/** The object key senders fetch (RFC 8461 section 3.3). */
+export const POLICY_OBJECT_KEY = '.well-known/mta-sts.txt';
+
+/** Props of `MtaSts`. */
+export interface MtaStsProps {
+  /**
+   * The mail domain the policy protects (the part after `@`), for example `example.com`.
+   * Internationalised names are converted to A-labels.
+   */
+  readonly domainName: string;
+
+  /**
+   * The Route 53 hosted zone that holds the domain's records. The domain must be the zone's
+   * apex or a name below it.
+   */
+  readonly hostedZone: route53.IHostedZone;
+
+  /**
+   * The policy mode. Start with `TESTING`, read the TLS-RPT reports, then promote to `ENFORCE`.
+   * @default MtaStsMode.TESTING
+   */
+  readonly mode?: MtaStsMode;
+
+  /**
+   * The MX host names or patterns (`mail.example.com`, `*.mail.example.com`) that senders may
+   * deliver to. Order and duplicates do not matter. Must cover every MX record of the domain,
+   * or mail to the uncovered hosts fails under `enforce`.
+   */
+  readonly mx: string[];
+
+  /**
+   * How long senders cache the policy.
+   * @default - 1 day for testing and none, 14 days for enforce
+   */
+  readonly maxAge?: Duration;
+
+  /**
+   * Where senders send TLS-RPT reports; published as the `_smtp._tls` TXT record.
+   * @default - no TLS-RPT record is published
+   */
+  readonly tlsRptDestinations?: TlsRptDestination[];
+
+  /**
+   * The certificate for `mta-sts.<domainName>`, from us-east-1.
+   * @default - a DNS-validated certificate is created; only possible when the stack is in us-east-1
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * A fixed policy id instead of the one computed from the policy body. You then own changing
+   * it whenever the policy changes.
+   * @default - the first 32 hex digits of the SHA-256 of the policy body
+   */
+  readonly policyId?: string;
+
+  /**
+   * TTL of the `_mta-sts`, `_smtp._tls` and alias records.
+   * @default Duration.minutes(5)
+   */
+  readonly recordTtl?: Duration;
+
+  /**
+   * The CloudFront price class.
+   * @default cloudfront.PriceClass.PRICE_CLASS_ALL - the fastest answer everywhere (checkdmarc allows 2 s)
+   */
+  readonly priceClass?: cloudfront.PriceClass;
+
+  /**
+   * What happens to the policy bucket when the construct is removed. The bucket only holds the
+   * generated policy, so by default it is emptied and deleted.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * MTA-STS for one mail domain (RFC 8461), with its TLS-RPT record (RFC 8460).
+ *
+ * Publishes the policy at `https://mta-sts.<domainName>/.well-known/mta-sts.txt` from a
+ * private S3 bucket through CloudFront (origin access control, HTTPS only, TLS 1.2_2021,
+ * `Content-Type: text/plain`), and the `_mta-sts` TXT record whose id is derived from the policy
+ * body. The TXT record depends on the publication, which waits for the CloudFront invalidation:
+ * senders never see a new id while the edge still serves the old policy.
+ *
+ * @example
+ * new MtaSts(this, 'ExampleCom', {
+ *   domainName: 'example.com',
+ *   hostedZone,
+ *   mode: MtaStsMode.TESTING,
+ *   mx: ['mx1.example.com', 'mx2.example.com'],
+ *   tlsRptDestinations: [TlsRptDestination.mailto('tlsrpt@example.com')],
+ * });
+ * @see https://www.rfc-editor.org/rfc/rfc8461
+ */
+export class MtaSts extends Construct {
+  /** The validated policy. */
+  public readonly policy: MtaStsPolicy;
+  /** The policy id published in the `_mta-sts` record. */
+  public readonly policyId: string;
+  /** The exact policy body served. */
+  public readonly policyText: string;
+  /** The URL senders fetch the policy from. */
+  public readonly policyUrl: string;
+  /** The normalised mail domain. */
+  public readonly domainName: string;
+  /** The bucket holding the policy. */
+  public readonly bucket: s3.IBucket;
+  /** The CloudFront distribution serving `mta-sts.<domainName>`. */
+  public readonly distribution: cloudfront.IDistribution;
+  /** The certificate of `mta-sts.<domainName>`. */
+  public readonly certificate: acm.ICertificate;
+  /**
+   * The publication of the policy object: a custom resource that writes the object, then
+   * invalidates its CloudFront path and waits for the invalidation to complete.
+   */
+  public readonly policyDeployment: CustomResource;
+  /** The `_mta-sts` TXT record. */
+  public readonly mtaStsRecord: route53.TxtRecord;
+  /** The `_smtp._tls` TXT record, when destinations are given. */
+  public readonly tlsRptRecord?: route53.TxtRecord;
+  /** The A alias record of `mta-sts.<domainName>`. */
+  public readonly aliasRecord: route53.ARecord;
+  /** The AAAA alias record of `mta-sts.<domainName>`. */
+  public readonly aliasRecordIpv6: route53.AaaaRecord;
+
+  constructor(scope: Construct, id: string, props: MtaStsProps) {
+    super(scope, id);
+
+    const findings: Finding[] = [];
+    const domain = normalizeHostname(props.domainName, 'domainName', 'a domain name');
+    findings.push(...domain.findings);
+    const zoneName = props.hostedZone.zoneName;
+    if (domain.name && !Token.isUnresolved(zoneName) && !isWithinZone(domain.name, zoneName)) {
+      findings.push(
+        error(
+          'domain-outside-zone',
+          'domainName',
+          `\`domainName\` "${domain.name}" is not in the hosted zone "${zoneName}": give the zone that holds the domain (its apex or a parent)`,
+        ),
+      );
+    }
+    const maxAge = props.maxAge;
+    const maxAgeSeconds = maxAge === undefined ? undefined : maxAge.toSeconds({ integral: false });
+    let policy: MtaStsPolicy | undefined;
+    try {
+      policy = MtaStsPolicy.create({ mode: props.mode ?? MtaStsMode.TESTING, mx: props.mx, maxAgeSeconds, id: props.policyId });
+    } catch (e) {
+      findings.push(...((e as { findings?: Finding[] }).findings ?? []));
+    }
+    if (props.tlsRptDestinations !== undefined && props.tlsRptDestinations.length === 0) {
+      findings.push(error('tlsrpt-empty', 'tlsRptDestinations', '`tlsRptDestinations` is empty: give at least one destination, or leave the prop out to publish no TLS-RPT record'));
+    }
+    if (!props.certificate) {
+      findings.push(...certificateRegionFindings(Stack.of(this).region));
+    }
+    throwOnErrors(findings, `MtaSts ${this.node.path}`);
+
+    this.domainName = domain.name!;
+    this.policy = policy!;
+    this.policyId = this.policy.id;
+    this.policyText = this.policy.text;
+    this.policyUrl = policyUrl(this.domainName);
+    const host = policyHostName(this.domainName);
+    for (const w of this.policy.findings.filter((f) => f.severity === Severity.WARNING)) {
+      Annotations.of(this).addWarningV2(`cdk-mta-sts:${w.code}`, w.message);
+    }
+    if (this.policy.mode === MtaStsMode.NONE) {
+      Annotations.of(this).addWarningV2(
+        'cdk-mta-sts:mode-none',
+        `mode none tells senders to stop applying MTA-STS for ${this.domainName}. To finish a removal (RFC 8461 section 8.3): deploy this, wait at least the old max_age, then remove the MtaSts construct.`,
+      );
+    }
+    if (this.policy.idOverridden) {
+      Annotations.of(this).addWarningV2(
+        'cdk-mta-sts:policy-id-override',
+        `\`policyId\` is fixed to "${this.policy.id}": senders only re-fetch the policy when the id changes, so change it with every policy change, or remove it to use the computed id.`,
+      );
+    }
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    const bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: false,
+      removalPolicy,
+    });
+    acknowledgeNag(bucket, [
+      { id: 'AwsSolutions-S1', reason: 'The bucket only holds the generated policy file; reads are logged by CloudFront, writes by CloudTrail.' },
+    ]);
+    this.bucket = bucket;
+
+    this.certificate =
+      props.certificate ??
+      new acm.Certificate(this, 'Certificate', {
+        domainName: host,
+        validation: acm.CertificateValidation.fromDns(props.hostedZone),
+      });
+
+    const distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: `MTA-STS policy of ${this.domainName}`,
+      domainNames: [host],
+      certificate: this.certificate,
+      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      sslSupportMethod: cloudfront.SSLMethod.SNI,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      enableIpv6: true,
+      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_ALL,
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(bucket, {
+          originAccessLevels: [cloudfront.AccessLevel.READ],
+        }),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        compress: false,
+      },
+    });
+    acknowledgeNag(distribution, [
+      { id: 'AwsSolutions-CFR1', reason: 'Senders in every country must be able to fetch the policy; a geo restriction would strand their mail.' },
+      { id: 'AwsSolutions-CFR2', reason: 'A static public file of a few hundred bytes; WAF would add cost and no protection.' },
+      { id: 'AwsSolutions-CFR3', reason: 'Access logs of a public policy file have no audit value; TLS-RPT reports show who fetched and failed.' },
+    ]);
+    this.distribution = distribution;
+
+    // Publication: the object, then an invalidation of its path that the resource waits for.
+    const publisher = PolicyPublisherProvider.of(this);
+    publisher.grantPublish(bucket, POLICY_OBJECT_KEY, distribution);
+    this.policyDeployment = new CustomResource(this, 'PolicyDeployment', {
+      serviceToken: publisher.function.functionArn,
+      resourceType: 'Custom::MtaStsPolicy',
+      properties: {
+        BucketName: bucket.bucketName,
+        ObjectKey: POLICY_OBJECT_KEY,
+        PolicyText: this.policyText,
+        PolicyId: this.policyId,
+        ContentType: 'text/plain',
+        CacheControl: 'max-age=60',
+        DistributionId: distribution.distributionId,
+        RetainOnDelete: removalPolicy === RemovalPolicy.DESTROY ? 'false' : 'true',
+      },
+    });
+    // The grant must be in place before the first publication.
+    this.policyDeployment.node.addDependency(publisher);
+
+    const ttl = props.recordTtl ?? Duration.minutes(5);
+    const aliasTarget = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(distribution));
+    this.aliasRecord = new route53.ARecord(this, 'AliasRecord', { zone: props.hostedZone, recordName: `${host}.`, target: aliasTarget });
+    this.aliasRecordIpv6 = new route53.AaaaRecord(this, 'AliasRecordIpv6', { zone: props.hostedZone, recordName: `${host}.`, target: aliasTarget });
+
+    this.mtaStsRecord = new route53.TxtRecord(this, 'MtaStsRecord', {
+      zone: props.hostedZone,
+      recordName: `${mtaStsRecordName(this.domainName)}.`,
+      values: [renderMtaStsRecord(this.policyId)],
+      ttl,
+    });
+    // The invariant: the id changes only once the new body is live at the edge.
+    this.mtaStsRecord.node.addDependency(this.policyDeployment);
+
+    if (props.tlsRptDestinations) {
+      this.tlsRptRecord = new route53.TxtRecord(this, 'TlsRptRecord', {
+        zone: props.hostedZone,
+        recordName: `${tlsRptRecordName(this.domainName)}.`,
+        values: [renderTlsRptRecord(props.tlsRptDestinations)],
+        ttl,
+      });
+    }
+  }
+}
+
+/** CloudFront needs a us-east-1 certificate: the findings when this stack cannot make one. */
+function certificateRegionFindings(region: string): Finding[] {
+  const fixes =
+    'either deploy this stack in us-east-1, or create the certificate in a us-east-1 stack (for example with MtaStsCertificate) ' +
+    'with `crossRegionReferences: true` on both stacks and pass it as `certificate`';
+  if (Token.isUnresolved(region)) {
+    return [error('certificate-region-unknown', 'certificate', `\`certificate\` is not given and the stack's region is not known at synth time, so a us-east-1 certificate for CloudFront cannot be made: give the stack an explicit env, or ${fixes}`)];
+  }
+  if (region !== 'us-east-1') {
+    return [error('certificate-region', 'certificate', `\`certificate\` is not given and the stack is in ${region}, but CloudFront only takes certificates from us-east-1: ${fixes}`)];
+  }
+  return [];
+}
+
