@@ -111,6 +111,9 @@ export function parseConfig(raw: unknown): MtaStsConfig {
   }
   const config = parsed.data;
   const problems: string[] = [];
+  // Rules already broken by a domain's own values, so an override that inherits them
+  // does not report them again.
+  const domainMessages = new Map<string, Set<string>>();
   for (const [name, d] of Object.entries(config.domains)) {
     const path = ['domains', name];
     const domain = normalizeHostname(name, 'domain name', 'a domain name');
@@ -120,7 +123,9 @@ export function parseConfig(raw: unknown): MtaStsConfig {
     if (domain.name && zone.name && domain.name !== zone.name && !domain.name.endsWith(`.${zone.name}`)) {
       problems.push(`${jsonPath(path)}: \`hostedZoneName\` "${zone.name}" does not hold the domain "${domain.name}": give the zone that is the domain or one of its parents`);
     }
-    problems.push(...problemsOf(validatePolicyOptions({ mode: MtaStsMode.TESTING, mx: d.mx, maxAgeSeconds: d.maxAge }), path));
+    const policyFindings = errorsOf(validatePolicyOptions({ mode: MtaStsMode.TESTING, mx: d.mx, maxAgeSeconds: d.maxAge }));
+    domainMessages.set(name, new Set(policyFindings.map((f) => `${f.code}:${f.field}`)));
+    problems.push(...problemsOf(policyFindings, path));
     problems.push(...destinationProblems(d.tlsRpt, path));
   }
   for (const [stageName, stage] of Object.entries(config.stages)) {
@@ -132,7 +137,9 @@ export function parseConfig(raw: unknown): MtaStsConfig {
       }
       const mode = o.mode ?? stage.mode;
       const mx = o.mx ?? config.domains[name].mx;
-      problems.push(...problemsOf(validatePolicyOptions({ mode, mx, maxAgeSeconds: o.maxAge ?? config.domains[name].maxAge }), path));
+      const inherited = domainMessages.get(name)!;
+      const findings = validatePolicyOptions({ mode, mx, maxAgeSeconds: o.maxAge ?? config.domains[name].maxAge });
+      problems.push(...problemsOf(findings.filter((f) => !inherited.has(`${f.code}:${f.field}`)), path));
       problems.push(...destinationProblems(o.tlsRpt, path));
     }
   }

@@ -26,6 +26,8 @@ export interface PolicyPublisherDeps {
   readonly send: ResponseSender;
   /** Seconds to wait for the invalidation at most. */
   readonly maxWaitSeconds: (context?: Context) => number;
+  /** Seconds between two looks at the invalidation (at least). */
+  readonly pollSeconds: number;
 }
 
 /** Publishes (Create, Update) or removes (Delete) the policy object. */
@@ -61,12 +63,16 @@ export async function publish(event: CloudFormationCustomResourceEvent, deps: Po
     );
     invalidationId = created.Invalidation?.Id ?? '';
     if (!invalidationId) throw new Error(`CloudFront returned no invalidation id for distribution ${p.DistributionId}`);
-    const waited = await waitUntilInvalidationCompleted(
-      { client: deps.cloudfront, maxWaitTime: deps.maxWaitSeconds(context), minDelay: 5, maxDelay: 30 },
-      { DistributionId: p.DistributionId, Id: invalidationId },
-    );
-    if (waited.state !== 'SUCCESS') {
-      throw new Error(`the CloudFront invalidation ${invalidationId} of /${p.ObjectKey} did not complete (${waited.state}); the _mta-sts record was left unchanged, deploy again`);
+    const maxWaitTime = deps.maxWaitSeconds(context);
+    try {
+      await waitUntilInvalidationCompleted(
+        { client: deps.cloudfront, maxWaitTime, minDelay: deps.pollSeconds, maxDelay: Math.max(deps.pollSeconds, 30) },
+        { DistributionId: p.DistributionId, Id: invalidationId },
+      );
+    } catch (e) {
+      throw new Error(
+        `the CloudFront invalidation ${invalidationId} of /${p.ObjectKey} did not complete within ${maxWaitTime} s (${(e as Error).name}); the _mta-sts record was left unchanged, deploy again`,
+      );
     }
   }
   return { physicalResourceId, data: { PolicyId: p.PolicyId, ETag: put.ETag ?? '', InvalidationId: invalidationId } };
@@ -78,14 +84,10 @@ function remainingSeconds(context?: Context): number {
   return Math.max(10, Math.floor(ms / 1000) - 60);
 }
 
-const defaultDeps = (): PolicyPublisherDeps => ({
-  s3: new S3Client({}),
-  cloudfront: new CloudFrontClient({}),
-  send: httpsResponseSender,
-  maxWaitSeconds: remainingSeconds,
-});
+let defaultDeps: PolicyPublisherDeps | undefined;
 
-/** The Lambda entry point. */
-export async function handler(event: CloudFormationCustomResourceEvent, context?: Context, deps: PolicyPublisherDeps = defaultDeps()): Promise<void> {
-  await respondTo(event, () => publish(event, deps, context), deps.send);
+/** The Lambda entry point; tests pass their own `deps`. */
+export async function handler(event: CloudFormationCustomResourceEvent, context?: Context, deps?: PolicyPublisherDeps): Promise<void> {
+  const d = deps ?? (defaultDeps ??= { s3: new S3Client({}), cloudfront: new CloudFrontClient({}), send: httpsResponseSender, maxWaitSeconds: remainingSeconds, pollSeconds: 5 });
+  await respondTo(event, () => publish(event, d, context), d.send);
 }
