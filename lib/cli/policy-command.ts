@@ -1,37 +1,11 @@
 import { loadConfigFile } from '../config/load-config';
-import { ResolvedDomain, resolveStage } from '../config/stage-config';
-import { mtaStsRecordName, policyUrl, renderMtaStsRecord, renderTlsRptRecord, tlsRptRecordName } from '../policy/records';
+import { PublishedDomain, publishedDomain } from '../config/published-domain';
+import { resolveStage } from '../config/stage-config';
+import { tlsRptRecordName } from '../policy/records';
 import { addCommand, CliError } from './program';
 
-/** What `mta-sts policy` prints for one domain (the `--json` form). */
-export interface PublishedDomain {
-  readonly domain: string;
-  readonly stage: string;
-  readonly mode: string;
-  readonly mx: readonly string[];
-  readonly maxAgeSeconds: number;
-  readonly policyId: string;
-  readonly policyUrl: string;
-  readonly policyText: string;
-  readonly mtaStsRecord: { readonly name: string; readonly value: string };
-  readonly tlsRptRecord: { readonly name: string; readonly value: string } | null;
-}
-
-/** What the app publishes for `d`: computed by the same core the construct uses. */
-export function publishedDomain(stage: string, d: ResolvedDomain): PublishedDomain {
-  return {
-    domain: d.domainName,
-    stage,
-    mode: d.policy.mode,
-    mx: d.policy.mx,
-    maxAgeSeconds: d.policy.maxAgeSeconds,
-    policyId: d.policy.id,
-    policyUrl: policyUrl(d.domainName),
-    policyText: d.policy.text,
-    mtaStsRecord: { name: mtaStsRecordName(d.domainName), value: renderMtaStsRecord(d.policy.id) },
-    tlsRptRecord: d.tlsRpt.length > 0 ? { name: tlsRptRecordName(d.domainName), value: renderTlsRptRecord(d.tlsRpt) } : null,
-  };
-}
+// Moved to lib/config (shared with `mta-sts plan`); re-exported for existing imports.
+export { PublishedDomain, publishedDomain } from '../config/published-domain';
 
 function renderText(p: PublishedDomain): string {
   const body = p.policyText

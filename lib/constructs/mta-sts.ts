@@ -12,11 +12,37 @@ import { MtaStsMode } from '../policy/mode';
 import { MtaStsPolicy } from '../policy/policy';
 import { mtaStsRecordName, policyHostName, policyUrl, renderMtaStsRecord, renderTlsRptRecord, tlsRptRecordName } from '../policy/records';
 import { TlsRptDestination } from '../policy/tls-rpt-destination';
+import { addMxGuard } from './private/mx-guard';
 import { acknowledgeNag } from './private/nag';
 import { PolicyPublisherProvider } from './private/policy-publisher-provider';
 
 /** The object key senders fetch (RFC 8461 section 3.3). */
 export const POLICY_OBJECT_KEY = '.well-known/mta-sts.txt';
+
+/**
+ * What the deploy-time MX guard of `MtaSts` does when the zone's MX records at the domain are
+ * not all covered by the policy's `mx` patterns (RFC 8461 section 4.1), or when there is no MX
+ * record at all.
+ *
+ * The guard is a custom resource that lists the MX record sets of the domain in its hosted zone
+ * (every routing-policy variant) before the policy is published; the publication depends on
+ * it, and the `_mta-sts` record on the publication. It runs whenever the policy changes (mode,
+ * mx, max_age); a change of the live MX records alone is caught by `mta-sts plan`, not by a
+ * deploy that leaves the policy as it is.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8461#section-4.1
+ */
+export enum MxGuard {
+  /**
+   * Fail the deployment, before the policy is published, when an MX host is not covered or the
+   * zone has no MX record at the domain. Never fails during a rollback.
+   */
+  FAIL = 'fail',
+  /** Report the finding in the resource's data (`Verdict`, `Report`) and the Lambda's log, and go on. */
+  REPORT = 'report',
+  /** No guard: no Lambda, no Route 53 read. */
+  OFF = 'off',
+}
 
 /** Props of `MtaSts`. */
 export interface MtaStsProps {
@@ -88,6 +114,14 @@ export interface MtaStsProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * The deploy-time check of the zone's MX records against `mx`. Its Lambda needs
+   * `route53:ListResourceRecordSets` on the hosted zone (granted) and reads the MX records at
+   * `domainName` of exactly that zone.
+   * @default - MxGuard.FAIL for enforce, MxGuard.REPORT for testing, MxGuard.OFF for none
+   */
+  readonly mxGuard?: MxGuard;
 }
 
 /**
@@ -139,6 +173,8 @@ export class MtaSts extends Construct {
   public readonly aliasRecord: route53.ARecord;
   /** The AAAA alias record of `mta-sts.<domainName>`. */
   public readonly aliasRecordIpv6: route53.AaaaRecord;
+  /** The MX guard custom resource (its data holds `Verdict` and `Report`); undefined with `MxGuard.OFF`. */
+  public readonly mxGuardResource?: CustomResource;
 
   constructor(scope: Construct, id: string, props: MtaStsProps) {
     super(scope, id);
@@ -263,6 +299,19 @@ export class MtaSts extends Construct {
     // The grant must be in place before the first publication.
     this.policyDeployment.node.addDependency(publisher);
 
+    // The MX guard runs first: a policy that would strand mail is never published.
+    const mxGuard = props.mxGuard ?? defaultMxGuard(this.policy.mode);
+    if (mxGuard !== MxGuard.OFF) {
+      this.mxGuardResource = addMxGuard(this, { hostedZone: props.hostedZone, domainName: this.domainName, policy: this.policy, mode: mxGuard });
+      this.policyDeployment.node.addDependency(this.mxGuardResource);
+    }
+    if (this.policy.mode === MtaStsMode.ENFORCE && mxGuard !== MxGuard.FAIL) {
+      Annotations.of(this).addWarningV2(
+        'cdk-mta-sts:mx-guard-not-failing',
+        `\`mxGuard\` is ${mxGuard} with mode enforce: a deployment no longer stops when an MX host of ${this.domainName} is not covered by \`mx\`, and mail to it would fail; run \`mta-sts plan\` before deploying, or remove \`mxGuard\`.`,
+      );
+    }
+
     const ttl = props.recordTtl ?? Duration.minutes(5);
     const aliasTarget = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(distribution));
     this.aliasRecord = new route53.ARecord(this, 'AliasRecord', { zone: props.hostedZone, recordName: `${host}.`, target: aliasTarget });
@@ -286,6 +335,11 @@ export class MtaSts extends Construct {
       });
     }
   }
+}
+
+/** The MX guard of a mode when `mxGuard` is not given. */
+function defaultMxGuard(mode: MtaStsMode): MxGuard {
+  return mode === MtaStsMode.ENFORCE ? MxGuard.FAIL : mode === MtaStsMode.TESTING ? MxGuard.REPORT : MxGuard.OFF;
 }
 
 /** CloudFront needs a us-east-1 certificate: the findings when this stack cannot make one. */

@@ -1,0 +1,105 @@
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { Construct } from 'constructs';
+import { MtaStsPolicy } from '../../policy/policy';
+import type { MxGuard } from '../mta-sts';
+import { handlerCode } from './handler-code';
+
+/** The construct id of the provider in its stack: one per stack, shared by every domain in it. */
+const PROVIDER_ID = 'CdkMtaStsMxGuard';
+
+/**
+ * The Lambda function behind every MX guard of a stack: one per stack (found with
+ * `tryFindChild`, never a static map), with its own role and log group. The role may list the
+ * record sets of exactly the hosted zones of the stack's domains (one statement, one ARN per
+ * zone) and read the status of exactly its own stack (to never fail a rollback).
+ */
+export class MxGuardProvider extends Construct {
+  /** The provider of `scope`'s stack, created on first use. */
+  public static of(scope: Construct): MxGuardProvider {
+    const stack = Stack.of(scope);
+    return (stack.node.tryFindChild(PROVIDER_ID) as MxGuardProvider | undefined) ?? new MxGuardProvider(stack, PROVIDER_ID);
+  }
+
+  /** The guard Lambda (the custom resources' service token). */
+  public readonly function: lambda.IFunction;
+  private readonly zoneStatement: iam.PolicyStatement;
+  private readonly zones = new Set<string>();
+
+  private constructor(scope: Stack, id: string) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.THREE_MONTHS });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'cdk-mta-sts: reads the MX records of the MTA-STS domains before their policies are published',
+    });
+    logGroup.grantWrite(role);
+    this.zoneStatement = new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'] });
+    role.addToPrincipalPolicy(this.zoneStatement);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [scope.stackId] }));
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'cdk-mta-sts: checks the live MX records of a domain against its MTA-STS policy before it is published',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: handlerCode('mx-guard'),
+      role,
+      logGroup,
+      memorySize: 256,
+      // Route 53 throttling is retried with backoff for about a minute (ROUTE53_MAX_ATTEMPTS).
+      timeout: Duration.minutes(3),
+    });
+    this.function.node.addDependency(role);
+  }
+
+  /** Lets the guard list the record sets of `zone` (each zone once). */
+  public grantRead(zone: route53.IHostedZone): void {
+    const key = JSON.stringify(Stack.of(this).resolve(zone.hostedZoneArn));
+    if (this.zones.has(key)) return;
+    this.zones.add(key);
+    this.zoneStatement.addResources(zone.hostedZoneArn);
+  }
+}
+
+/** What `addMxGuard` needs. */
+export interface MxGuardResourceProps {
+  /** The zone whose MX records are read (granted to the provider's role). */
+  readonly hostedZone: route53.IHostedZone;
+  /** The normalised mail domain. */
+  readonly domainName: string;
+  /** The policy about to be published. */
+  readonly policy: MtaStsPolicy;
+  /** What to do with a finding (never `OFF`: then there is no guard). */
+  readonly mode: MxGuard.FAIL | MxGuard.REPORT;
+}
+
+/**
+ * Adds the MX guard custom resource (construct id `MxGuard`) to `scope`: checks, at deploy
+ * time, the zone's MX records at the domain against the policy's mx patterns.
+ *
+ * Its properties hold the policy id and the patterns, so CloudFormation re-runs it whenever the
+ * policy changes; a change of the live MX records alone is not seen before the next policy
+ * change (see the handler's header: a per-deploy nonce would break deterministic synths).
+ */
+export function addMxGuard(scope: Construct, props: MxGuardResourceProps): CustomResource {
+  const provider = MxGuardProvider.of(scope);
+  provider.grantRead(props.hostedZone);
+  const resource = new CustomResource(scope, 'MxGuard', {
+    serviceToken: provider.function.functionArn,
+    resourceType: 'Custom::MtaStsMxGuard',
+    properties: {
+      HostedZoneId: props.hostedZone.hostedZoneId,
+      DomainName: props.domainName,
+      GuardMode: props.mode,
+      PolicyMode: props.policy.mode,
+      PolicyId: props.policy.id,
+      MxPatterns: [...props.policy.mx],
+    },
+  });
+  // The grant must be in place before the first run.
+  resource.node.addDependency(provider);
+  return resource;
+}
