@@ -1,58 +1,38 @@
 import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { MtaStsPolicy } from '../../policy/policy';
 import type { MxGuard } from '../mta-sts';
-import { handlerCode } from './handler-code';
+import { StackSingletonFunction } from './stack-singleton-function';
 
 /** The construct id of the provider in its stack: one per stack, shared by every domain in it. */
 const PROVIDER_ID = 'CdkMtaStsMxGuard';
 
 /**
- * The Lambda function behind every MX guard of a stack: one per stack (found with
- * `tryFindChild`, never a static map), with its own role and log group. The role may list the
+ * The Lambda function behind every MX guard of a stack: one per stack. Its role may list the
  * record sets of exactly the hosted zones of the stack's domains (one statement, one ARN per
  * zone) and read the status of exactly its own stack (to never fail a rollback).
  */
-export class MxGuardProvider extends Construct {
+export class MxGuardProvider extends StackSingletonFunction {
   /** The provider of `scope`'s stack, created on first use. */
   public static of(scope: Construct): MxGuardProvider {
-    const stack = Stack.of(scope);
-    return (stack.node.tryFindChild(PROVIDER_ID) as MxGuardProvider | undefined) ?? new MxGuardProvider(stack, PROVIDER_ID);
+    return StackSingletonFunction.singleton(scope, PROVIDER_ID, (stack, id) => new MxGuardProvider(stack, id));
   }
 
-  /** The guard Lambda (the custom resources' service token). */
-  public readonly function: lambda.IFunction;
   private readonly zoneStatement: iam.PolicyStatement;
   private readonly zones = new Set<string>();
 
   private constructor(scope: Stack, id: string) {
-    super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.THREE_MONTHS });
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'cdk-mta-sts: reads the MX records of the MTA-STS domains before their policies are published',
-    });
-    logGroup.grantWrite(role);
-    this.zoneStatement = new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'] });
-    role.addToPrincipalPolicy(this.zoneStatement);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [scope.stackId] }));
-    this.function = new lambda.Function(this, 'Function', {
-      description: 'cdk-mta-sts: checks the live MX records of a domain against its MTA-STS policy before it is published',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: handlerCode('mx-guard'),
-      role,
-      logGroup,
-      memorySize: 256,
+    super(scope, id, {
+      handler: 'mx-guard',
+      description: 'checks the live MX records of a domain against its MTA-STS policy before it is published',
       // Route 53 throttling is retried with backoff for about a minute (ROUTE53_MAX_ATTEMPTS).
       timeout: Duration.minutes(3),
     });
-    this.function.node.addDependency(role);
+    this.zoneStatement = new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'] });
+    this.role.addToPrincipalPolicy(this.zoneStatement);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [scope.stackId] }));
   }
 
   /** Lets the guard list the record sets of `zone` (each zone once). */

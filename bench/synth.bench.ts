@@ -1,0 +1,120 @@
+// Synth time of a one-domain app built with MtaSts against a hand-written stack of the same AWS
+// resources (no validation, no warnings, no MX guard), measured alternately in one run, and the
+// size of each cloud assembly. Target: MtaSts / hand-written <= 1.2.
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { App, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { MtaSts } from '../lib/constructs/mta-sts';
+import { MtaStsMode, TlsRptDestination } from '../lib/policy';
+
+const ENV = { account: '111111111111', region: 'us-east-1' };
+const BODY = 'version: STSv1\r\nmode: testing\r\nmx: mx1.example.com\r\nmax_age: 86400\r\n';
+
+function zone(stack: Stack) {
+  return route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1EXAMPLE', zoneName: 'example.com' });
+}
+
+function withMtaSts(outdir: string): void {
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Bench', { env: ENV });
+  new MtaSts(stack, 'ExampleCom', {
+    domainName: 'example.com',
+    hostedZone: zone(stack),
+    mode: MtaStsMode.TESTING,
+    mx: ['mx1.example.com'],
+    tlsRptDestinations: [TlsRptDestination.mailto('tlsrpt@example.com')],
+  });
+  app.synth();
+}
+
+/** The same resources, written by hand with plain aws-cdk-lib constructs. */
+function handWritten(outdir: string): void {
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Bench', { env: ENV });
+  const hostedZone = zone(stack);
+  const bucket = new s3.Bucket(stack, 'Bucket', {
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const certificate = new acm.Certificate(stack, 'Certificate', { domainName: 'mta-sts.example.com', validation: acm.CertificateValidation.fromDns(hostedZone) });
+  const distribution = new cloudfront.Distribution(stack, 'Distribution', {
+    domainNames: ['mta-sts.example.com'],
+    certificate,
+    minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+    defaultBehavior: { origin: origins.S3BucketOrigin.withOriginAccessControl(bucket), viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY },
+  });
+  const logGroup = new logs.LogGroup(stack, 'LogGroup', { retention: logs.RetentionDays.THREE_MONTHS });
+  const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects('.well-known/mta-sts.txt')] }));
+  const fn = new lambda.Function(stack, 'Publisher', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromAsset(join(__dirname, '..', 'assets', 'policy-publisher')),
+    role,
+    logGroup,
+    timeout: Duration.minutes(15),
+  });
+  const publication = new CustomResource(stack, 'Publication', { serviceToken: fn.functionArn, properties: { BucketName: bucket.bucketName, PolicyText: BODY } });
+  const target = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(distribution));
+  new route53.ARecord(stack, 'A', { zone: hostedZone, recordName: 'mta-sts.example.com.', target });
+  new route53.AaaaRecord(stack, 'Aaaa', { zone: hostedZone, recordName: 'mta-sts.example.com.', target });
+  new route53.TxtRecord(stack, 'Sts', { zone: hostedZone, recordName: '_mta-sts.example.com.', values: ['v=STSv1; id=1;'] }).node.addDependency(publication);
+  new route53.TxtRecord(stack, 'TlsRpt', { zone: hostedZone, recordName: '_smtp._tls.example.com.', values: ['v=TLSRPTv1; rua=mailto:tlsrpt@example.com'] });
+  app.synth();
+}
+
+function sizeOf(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => sum + (e.isDirectory() ? sizeOf(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
+}
+
+function timeOnce(build: (outdir: string) => void): { ms: number; bytes: number } {
+  const outdir = mkdtempSync(join(tmpdir(), 'mta-sts-bench-'));
+  const t0 = performance.now();
+  build(outdir);
+  const ms = performance.now() - t0;
+  const bytes = sizeOf(outdir);
+  rmSync(outdir, { recursive: true, force: true });
+  return { ms, bytes };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+timeOnce(withMtaSts);
+timeOnce(handWritten);
+const ours: number[] = [];
+const theirs: number[] = [];
+let oursBytes = 0;
+let theirsBytes = 0;
+for (let i = 0; i < ROUNDS; i++) {
+  // Alternate the order so that neither always runs on a warmer process.
+  const pair = i % 2 === 0 ? [withMtaSts, handWritten] : [handWritten, withMtaSts];
+  for (const build of pair) {
+    const r = timeOnce(build);
+    if (build === withMtaSts) {
+      ours.push(r.ms);
+      oursBytes = r.bytes;
+    } else {
+      theirs.push(r.ms);
+      theirsBytes = r.bytes;
+    }
+  }
+}
+const ratio = median(ours) / median(theirs);
+console.log(`synth, one domain, ${ROUNDS} alternating rounds (median):`);
+console.log(`  MtaSts construct     ${median(ours).toFixed(1)} ms   cdk.out ${(oursBytes / 1024).toFixed(1)} KiB`);
+console.log(`  hand-written stack   ${median(theirs).toFixed(1)} ms   cdk.out ${(theirsBytes / 1024).toFixed(1)} KiB`);
+console.log(`  ratio MtaSts / hand-written = ${ratio.toFixed(2)} (target <= 1.2) ${ratio <= 1.2 ? 'OK' : 'OVER TARGET'}`);
