@@ -104,7 +104,7 @@ export function parseConfig(raw: unknown): MtaStsConfig {
         if (issue.code === 'unrecognized_keys') {
           return `${jsonPath(issue.path)}: unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; check the spelling against the README's stage config`;
         }
-        const expected = issue.code === 'invalid_type' ? `expected ${issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`}` : issue.message;
+        const expected = issue.code === 'invalid_type' ? `expected ${issue.expected === 'int' ? 'a whole number' : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`}` : issue.message;
         return `${jsonPath(issue.path)}: ${expected}, got ${show(value)}`;
       }),
     );

@@ -58,7 +58,7 @@ describe('parseConfig refuses bad configuration, naming the JSON path, the value
 
   test.each([
     ['no config at all', undefined, /cdk.json has no "context"."mtaSts" object/],
-    ['mx of the wrong type', withChange((c) => ((c.domains['example.com'] as Record<string, unknown>).mx = 'mx1.example.com')), 'mtaSts.domains["example.com"].mx: expected a array, got "mx1.example.com"'],
+    ['mx of the wrong type', withChange((c) => ((c.domains['example.com'] as Record<string, unknown>).mx = 'mx1.example.com')), 'mtaSts.domains["example.com"].mx: expected an array, got "mx1.example.com"'],
     ['maxAge as a string', withChange((c) => ((c.domains['example.com'] as Record<string, unknown>).maxAge = '86400')), 'mtaSts.domains["example.com"].maxAge: expected a number, got "86400"'],
     ['a typo in a key', withChange((c) => ((c.domains['example.com'] as Record<string, unknown>).mxs = [])), /mtaSts.domains\["example.com"\]: unknown key\(s\) "mxs"; check the spelling/],
     ['an unknown mode', withChange((c) => ((c.stages.dev as Record<string, unknown>).mode = 'strict')), /mtaSts.stages.dev.mode: Invalid option: expected one of "enforce"\|"testing"\|"none", got "strict"/],
