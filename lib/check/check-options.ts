@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, SecureContext } from 'node:tls';
 
 /** postfix-mta-sts-resolver's time budget for a policy fetch, in milliseconds. */
 export const DEFAULT_HTTPS_TIMEOUT_MS = 4000;
@@ -122,17 +122,33 @@ export function parseDnsServer(value: string): DnsServerAddress {
 
 /** The options with every default filled in. */
 export interface ResolvedCheckOptions {
+  /** The DNS server, or undefined for the system's resolvers. */
   readonly dnsServer?: DnsServerAddress;
   /** The trust store to use, or undefined for Node's default (which honours NODE_EXTRA_CA_CERTS). */
   readonly ca?: string[];
+  /**
+   * The TLS client context every connection of the check uses: the trust store above, TLS 1.0
+   * and later allowed so an old server's version can be named. Made once, since parsing the
+   * roots for every connection costs more than the handshake on a fast network.
+   */
+  readonly secureContext: SecureContext;
+  /** The SMTP port of the MX hosts. */
   readonly smtpPort: number;
+  /** The port of the policy host. */
   readonly httpsPort: number;
+  /** The budget of one DNS lookup, in milliseconds. */
   readonly dnsTimeoutMs: number;
+  /** The budget of one MX host, in milliseconds. */
   readonly smtpTimeoutMs: number;
+  /** The budget of the policy fetch, in milliseconds. */
   readonly httpsTimeoutMs: number;
+  /** Slower fetches are a warning, in milliseconds. */
   readonly httpsSlowMs: number;
+  /** Certificates expiring sooner are a warning, in days. */
   readonly certExpiryWarningDays: number;
+  /** The EHLO name. */
   readonly ehloName: string;
+  /** The clock for expiry checks, or undefined for the current time. */
   readonly now?: Date;
 }
 
@@ -152,9 +168,11 @@ export function resolveCheckOptions(options: CheckOptions = {}): ResolvedCheckOp
     }
     return value;
   };
+  const ca = options.extraCaPem === undefined ? undefined : [...rootCertificates, options.extraCaPem];
   return {
     dnsServer: options.dnsServer === undefined ? undefined : parseDnsServer(options.dnsServer),
-    ca: options.extraCaPem === undefined ? undefined : [...rootCertificates, options.extraCaPem],
+    ca,
+    secureContext: createSecureContext({ ca, minVersion: 'TLSv1' }),
     smtpPort: port('smtpPort', options.smtpPort, DEFAULT_SMTP_PORT),
     httpsPort: port('httpsPort', options.httpsPort, DEFAULT_HTTPS_PORT),
     dnsTimeoutMs: positive('dnsTimeoutMs', options.dnsTimeoutMs, DEFAULT_DNS_TIMEOUT_MS),

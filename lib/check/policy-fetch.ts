@@ -251,10 +251,11 @@ function connectTls(
       host: address,
       port,
       servername,
-      ca: options.ca,
+      secureContext: options.secureContext,
       rejectUnauthorized: false,
-      minVersion: 'TLSv1',
       ALPNProtocols: ['http/1.1'],
+      // The name is checked by checkCertificate (SAN DNS-IDs only), not by Node's CN-fallback check.
+      checkServerIdentity: () => undefined,
     });
     onSocket(s);
     s.once('connect', onTcpConnect);

@@ -86,7 +86,7 @@ export async function probeMxHost(target: MxTarget, lookup: DnsLookup, options: 
     tlsSocket?.destroy();
     socket?.destroy();
   }, options.smtpTimeoutMs);
-  const where = () => `${host} (${seen.connectedTo ?? resolved.records.join(', ')} port ${port})`;
+  const where = () => `${host} (${seen.connectedTo ?? `${resolved.records.join(', ')} port ${port}`})`;
 
   try {
     // Connect to the first address that accepts, within the budget.
@@ -235,7 +235,8 @@ function connectTcp(address: string, port: number, onSocket: (s: net.Socket) => 
 
 function startTls(socket: net.Socket, servername: string, options: ResolvedCheckOptions, onSocket: (s: tls.TLSSocket) => void): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const s = tls.connect({ socket, servername, ca: options.ca, rejectUnauthorized: false, minVersion: 'TLSv1' });
+    // The name is checked by checkCertificate (SAN DNS-IDs only), not by Node's CN-fallback check.
+    const s = tls.connect({ socket, servername, secureContext: options.secureContext, rejectUnauthorized: false, checkServerIdentity: () => undefined });
     onSocket(s);
     s.once('secureConnect', () => {
       s.removeListener('error', reject);

@@ -69,8 +69,9 @@ export function mxPatternMatches(pattern: string, host: string): boolean {
   const p = canonicalHost(pattern);
   const h = canonicalHost(host);
   if (p.startsWith('*.')) {
+    // A wildcard over a single label ("*.com") is no valid pattern and matches nothing.
     const dot = h.indexOf('.');
-    return dot > 0 && h.slice(dot + 1) === p.slice(2);
+    return p.slice(2).includes('.') && dot > 0 && h.slice(dot + 1) === p.slice(2);
   }
   return p === h;
 }

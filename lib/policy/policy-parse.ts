@@ -9,7 +9,8 @@ export const MAX_POLICY_BYTES = 65536;
 export const MIMECAST_MAX_POLICY_CHARS = 64000;
 
 const KNOWN_KEYS = new Set(['version', 'mode', 'mx', 'max_age']);
-const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,31}$/;
+/** `sts-policy-field-name`: a letter or digit, then up to 31 letters, digits, `_`, `-` or `.`. */
+const FIELD_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 
 /** A policy body read the way RFC 8461 section 3.2 says, with every finding on the way. */
 export interface ParsedPolicy {
@@ -201,10 +202,11 @@ export function decodePolicyBody(body: Uint8Array, contentType: string | undefin
     findings.push(warning('policy-large', 'body', `the body has ${buf.length} bytes, more than ${MIMECAST_MAX_POLICY_CHARS}: mimecast refuses it`));
   }
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
-  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+  const bom = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+  if (bom) {
     findings.push(warning('policy-bom', 'body', 'the body starts with a UTF-8 byte order mark: postfix-mta-sts-resolver fails to read it; save the file without a BOM'));
   }
-  if (buf.some((b) => b > 0x7f) && charset !== 'utf-8' && charset !== 'utf8') {
+  if (buf.subarray(bom ? 3 : 0).some((b) => b > 0x7f) && charset !== 'utf-8' && charset !== 'utf8') {
     findings.push(
       warning('policy-non-ascii', 'body', 'the body holds non-ASCII bytes and the Content-Type names no charset=utf-8: postfix-mta-sts-resolver decodes it as ASCII and fails'),
     );

@@ -121,7 +121,7 @@ export function parseTlsRptRecords(records: readonly (readonly string[])[], fiel
   const findings = [...selected.findings];
   if (selected.record === undefined) return { rua: [], findings };
   // `rua` may hold "*WSP , *WSP" between URIs: join those before the field split sees spaces.
-  const compact = selected.record.replace(/[ \t]*,[ \t]*/g, ',');
+  const compact = selected.record.replace(/(rua=)([^;]*)/, (_m, name: string, value: string) => name + value.replace(/[ \t]*,[ \t]*/g, ','));
   if (compact !== selected.record) {
     findings.push(warning('tlsrpt-rua-spaces', field, `${field}: white space around "," in rua is legal, but checkdmarc rejects it; write the URIs separated by "," alone`));
   }

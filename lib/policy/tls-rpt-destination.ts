@@ -29,7 +29,7 @@ export function checkRuaUri(uri: string, field: string): Finding[] {
   if (scheme === 'mailto') {
     const address = decodeURIComponentSafe(uri.slice('mailto:'.length));
     const at = address.lastIndexOf('@');
-    if (address === undefined || at <= 0 || at === address.length - 1 || address.indexOf('@') !== at) {
+    if (at <= 0 || at === address.length - 1 || address.indexOf('@') !== at) {
       return bad('rua-mailto-address', 'a mailto: destination needs one address of the form user@domain (for example mailto:tlsrpt@example.com)');
     }
     if (!/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/.test(address.slice(0, at)) || /^\.|\.\.|\.$/.test(address.slice(0, at))) {

@@ -66,6 +66,7 @@ describe('mxPatternMatches (RFC 8461 section 4.1)', () => {
     ['*.example.com', 'mailexample.com', false],
     ['*.mx.example.com', 'a.mx.example.com', true],
     ['*.mx.example.com', 'a.b.mx.example.com', false],
+    ['*.com', 'example.com', false],
   ])('%s vs %s -> %s', (pattern, host, expected) => {
     expect(mxPatternMatches(pattern, host)).toBe(expected);
   });

@@ -87,6 +87,10 @@ describe('parsePolicy warnings (accepted, but an implementation breaks)', () => 
     expect(f!.message).toMatch(message);
   });
 
+  test('an extension key may start with a digit (RFC 8461 sts-policy-ext-name)', () => {
+    expect(codes('version: STSv1\r\nmode: testing\r\nmx: a.example.com\r\nmax_age: 86400\r\n1ext: x\r\n')).toEqual(['warning:policy-unknown-key']);
+  });
+
   test('a mixed-case mx is noted, not warned', () => {
     const p = parsePolicy('version: STSv1\r\nmode: testing\r\nmx: MX.Example.com\r\nmax_age: 86400\r\n');
     expect(p.findings.map((f) => [f.code, f.severity])).toEqual([['policy-mx-not-canonical', Severity.INFO]]);
@@ -104,6 +108,7 @@ describe('decodePolicyBody', () => {
     const d = decodePolicyBody(new Uint8Array([0xef, 0xbb, 0xbf, ...bytes(GOOD)]), 'text/plain; charset=utf-8');
     expect(d.text).toBe(GOOD);
     expect(d.findings.map((f) => f.code)).toEqual(['policy-bom']);
+    expect(decodePolicyBody(new Uint8Array([0xef, 0xbb, 0xbf, ...bytes(GOOD)]), 'text/plain').findings.map((f) => f.code)).toEqual(['policy-bom']);
   });
 
   test('non-ASCII without charset warns; with charset=utf-8 it does not', () => {

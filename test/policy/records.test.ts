@@ -96,6 +96,7 @@ describe('parseTlsRptRecords (checker profile)', () => {
     ['https with port', [['v=TLSRPTv1; rua=https://r.example.com:8443/x']], ['warning:rua-https-port']],
     ['https with =', [['v=TLSRPTv1; rua=https://r.example.com/x?a=1']], ['warning:rua-https-equals']],
     ['extension', [['v=TLSRPTv1; rua=mailto:a@example.com; ext=1']], ['warning:tlsrpt-extension']],
+    ['a comma with spaces outside rua is not joined', [['v=TLSRPTv1; rua=mailto:a@example.com; ext=a , b']], ['error:txt-field-malformed']],
     ['reserved TLD', [['v=TLSRPTv1; rua=mailto:a@example.test']], ['warning:rua-reserved-tld']],
   ])('%s', (_name, records, expected) => {
     expect(codes(parseTlsRptRecords(records as string[][]).findings)).toEqual(expected);

@@ -172,7 +172,9 @@ export function checkCertificate(socket: TLSSocket, check: CertificateCheck): Ce
       error(
         `${p}-cert-cn-only`,
         field,
-        `the certificate of ${what} names ${host} only in its subject CN, with no subjectAltName DNS entry: RFC 8461 needs a SAN DNS-ID and go-mtasts (maddy) refuses it, although postfix-mta-sts-resolver accepts it; reissue it with a SAN of ${host}`,
+        `the certificate of ${what} names ${host} only in its subject CN, with no subjectAltName DNS entry: RFC 8461 needs a SAN DNS-ID ` +
+          (p === 'https' ? 'and go-mtasts (maddy) refuses it, although postfix-mta-sts-resolver accepts it' : 'and senders that follow it refuse the certificate') +
+          `; reissue it with a SAN of ${host}`,
       ),
     );
   } else {

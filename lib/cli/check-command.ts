@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { checkDomain } from '../check/check-domain';
+import { CheckOptions, parseDnsServer } from '../check/check-options';
+import { checkExitCode, renderCheckJson, renderCheckText } from '../check/check-report';
+import { normalizeHostname } from '../policy/domain-name';
+import { addCommand, CliContext, CliError } from './program';
+
+/** The options of `mta-sts check`, as commander parses them. */
+interface CheckCommandOptions {
+  readonly json?: boolean;
+  readonly strict?: boolean;
+  readonly dnsServer?: string;
+  readonly caFile?: string;
+  readonly smtpPort?: string;
+  readonly httpsPort?: string;
+  readonly timeout?: string;
+}
+
+function integerOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new CliError(`\`${name}\` must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** Turns the command-line options into `CheckOptions`; throws `CliError` naming a bad value. */
+export function checkOptionsFromCli(o: CheckCommandOptions): CheckOptions {
+  if (o.dnsServer !== undefined) {
+    try {
+      parseDnsServer(o.dnsServer);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+  }
+  let extraCaPem: string | undefined;
+  if (o.caFile !== undefined) {
+    try {
+      extraCaPem = readFileSync(o.caFile, 'utf8');
+    } catch (e) {
+      throw new CliError(`\`--ca-file\` ${JSON.stringify(o.caFile)} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): give a PEM file of root certificates`);
+    }
+    if (!extraCaPem.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new CliError(`\`--ca-file\` ${JSON.stringify(o.caFile)} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"): give a PEM file of root certificates`);
+    }
+  }
+  const timeout = integerOption('--timeout', o.timeout, 1, 600000);
+  return {
+    dnsServer: o.dnsServer,
+    extraCaPem,
+    smtpPort: integerOption('--smtp-port', o.smtpPort, 1, 65535),
+    httpsPort: integerOption('--https-port', o.httpsPort, 1, 65535),
+    smtpTimeoutMs: timeout,
+    dnsTimeoutMs: timeout,
+  };
+}
+
+/**
+ * `mta-sts check <domain>`: checks the domain live, as sending MTAs see it, and prints the
+ * report (text, or JSON with `--json`). Exit code 0 when there is no error, 1 when there are
+ * warnings and `--strict` is given, 2 on any error.
+ */
+export function registerCheckCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('check')
+    .description('Check a domain live as sending MTAs see it: _mta-sts and _smtp._tls TXT, MX, the policy over HTTPS, STARTTLS on every MX')
+    .argument('<domain>', 'the mail domain (for example example.com)')
+    .option('--json', 'print the report as JSON')
+    .option('--strict', 'exit 1 when there are warnings (and no error)')
+    .option('--dns-server <host[:port]>', 'ask this DNS server (IP address, optional port) instead of the system resolver')
+    .option('--ca-file <file>', 'extra trusted root certificates (PEM) for the policy host and the MX hosts')
+    .option('--smtp-port <n>', 'SMTP port of the MX hosts', '25')
+    .option('--https-port <n>', 'HTTPS port of the policy host (senders always use 443)', '443')
+    .option('--timeout <ms>', 'time budget of each MX host and of each DNS lookup, in milliseconds (the policy fetch keeps the 4 s senders allow)')
+    .action(async (domain: string, o: CheckCommandOptions) => {
+      const name = normalizeHostname(domain, 'domain', 'a domain name');
+      if (name.name === undefined) {
+        throw new CliError(name.findings.map((f) => f.message).join('\n'));
+      }
+      const options = checkOptionsFromCli(o);
+      const report = await checkDomain(name.name, options);
+      ctx.out(o.json ? renderCheckJson(report) : renderCheckText(report));
+      ctx.exitCode = checkExitCode(report, o.strict === true);
+    });
+}
+
+addCommand(registerCheckCommand);

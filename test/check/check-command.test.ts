@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// The command module registers itself; import it directly so this test does not depend on the
+// other commands loaded by lib/cli/index.ts.
+import '../../lib/cli/check-command';
+import { runCli } from '../../lib/cli/program';
+import { CheckReport, reportFindings } from '../../lib/check/check-report';
+import { servePolicy } from './servers/https-server';
+import { Lab } from './servers/lab';
+
+let lab: Lab;
+let dir: string;
+let caFile: string;
+
+beforeAll(async () => {
+  lab = await new Lab().start();
+  dir = mkdtempSync(join(tmpdir(), 'mta-sts-cli-'));
+  caFile = join(dir, 'root.pem');
+  writeFileSync(caFile, lab.pki.rootPem);
+  lab.domain('good.test');
+  lab.domain('warn.test', { rptTxt: [] });
+  lab.domain('bad.test', { policy: servePolicy(Lab.goodPolicy(['mx1.bad.test']).text, 'text/html') });
+});
+
+afterAll(async () => {
+  await lab?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+function labArgs(): string[] {
+  return ['--dns-server', lab.dns.server, '--ca-file', caFile, '--https-port', String(lab.https.port), '--smtp-port', String(lab.smtpPort), '--timeout', '1500'];
+}
+
+describe('mta-sts check', () => {
+  test('exit 0 and a text report grouped by section for a good domain', async () => {
+    const r = await run('check', 'good.test', ...labArgs());
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^MTA-STS check of good\.test/);
+    const headings = r.out.split('\n').filter((l) => /^[A-Z0-9]/.test(l));
+    expect(headings).toEqual([expect.stringMatching(/^MTA-STS check/), 'DNS', 'Policy', 'MX hosts', 'TLS-RPT', '0 error(s), 0 warning(s): all good']);
+    expect(r.out).toMatch(/ {2}ok {4}https:\/\/mta-sts\.good\.test\/\.well-known\/mta-sts\.txt answers 200/);
+  });
+
+  test('warnings only: exit 0, or 1 with --strict', async () => {
+    const plain = await run('check', 'warn.test', ...labArgs());
+    expect(plain.code).toBe(0);
+    expect(plain.out).toMatch(/ {2}warn {2}.*\[tlsrpt-missing\]/);
+    const strict = await run('check', 'warn.test', '--strict', ...labArgs());
+    expect(strict.code).toBe(1);
+  });
+
+  test('errors: exit 2, with or without --strict', async () => {
+    const r = await run('check', 'bad.test', ...labArgs());
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/ {2}error .*"text\/html".*\[https-content-type\]/);
+    expect((await run('check', 'bad.test', '--strict', ...labArgs())).code).toBe(2);
+  });
+
+  test('--json prints the report as JSON', async () => {
+    const r = await run('check', 'bad.test', '--json', ...labArgs());
+    expect(r.code).toBe(2);
+    const report = JSON.parse(r.out) as CheckReport;
+    expect(report.domain).toBe('bad.test');
+    expect(report.fetch?.contentType).toBe('text/html');
+    expect(reportFindings(report).map((f) => f.code)).toContain('https-content-type');
+    expect(report.sections.map((s) => s.id)).toEqual(['dns', 'policy', 'mx', 'tls-rpt']);
+  });
+
+  test('a domain that is not a domain name is refused with a message, exit 2', async () => {
+    const r = await run('check', 'exa mple.com', ...labArgs());
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/`domain` must be a domain name, got "exa mple\.com": remove the white space/);
+    const ip = await run('check', '127.0.0.1');
+    expect(ip.code).toBe(2);
+    expect(ip.err).toMatch(/IP addresses are not allowed/);
+  });
+
+  test('bad options are refused with a message naming them', async () => {
+    const dns = await run('check', 'good.test', '--dns-server', 'ns1.example.com');
+    expect(dns.code).toBe(2);
+    expect(dns.err).toMatch(/`--dns-server` must be an IP address with an optional port.*"ns1\.example\.com"/);
+    const port = await run('check', 'good.test', '--smtp-port', '70000');
+    expect(port.err).toMatch(/`--smtp-port` must be a whole number from 1 to 65535, got "70000"/);
+    const ca = await run('check', 'good.test', '--ca-file', join(dir, 'missing.pem'));
+    expect(ca.err).toMatch(/`--ca-file` ".*missing\.pem" cannot be read \(ENOENT\)/);
+    const notPem = join(dir, 'not.pem');
+    writeFileSync(notPem, 'hello');
+    expect((await run('check', 'good.test', '--ca-file', notPem)).err).toMatch(/holds no PEM certificate/);
+  });
+});
