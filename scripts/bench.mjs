@@ -14,7 +14,9 @@ const files = readdirSync(join(root, 'bench'))
 let failed = 0;
 for (const f of files) {
   console.log(`\n=== ${f}`);
-  const r = spawnSync(process.execPath, ['--expose-gc', join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'bench', f)], {
+  // tsx as a loader of this node process (not its CLI, which runs a child without our flags),
+  // so that benchmarks get --expose-gc.
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench', f)], {
     stdio: 'inherit',
     cwd: root,
   });

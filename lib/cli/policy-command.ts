@@ -4,9 +4,6 @@ import { resolveStage } from '../config/stage-config';
 import { tlsRptRecordName } from '../policy/records';
 import { addCommand, CliError } from './program';
 
-// Moved to lib/config (shared with `mta-sts plan`); re-exported for existing imports.
-export { PublishedDomain, publishedDomain } from '../config/published-domain';
-
 function renderText(p: PublishedDomain): string {
   const body = p.policyText
     .split('\r\n')

@@ -28,8 +28,8 @@ export const POLICY_ID_PATTERN = /^[A-Za-z0-9]{1,32}$/;
 
 /** What an MTA-STS policy is made of, as the user declares it. */
 export interface MtaStsPolicyOptions {
-  /** The mode. */
-  readonly mode: MtaStsMode | string;
+  /** The mode. (Checked at run time too: JavaScript callers and configuration can pass anything.) */
+  readonly mode: MtaStsMode;
   /** The MX patterns; order and duplicates do not matter. */
   readonly mx: readonly string[];
   /**
@@ -172,7 +172,7 @@ export class MtaStsPolicy {
   public readonly findings: readonly Finding[];
 
   private constructor(options: MtaStsPolicyOptions, findings: Finding[]) {
-    this.mode = modeFromString(options.mode as string)!;
+    this.mode = modeFromString(options.mode)!;
     this.mx = [...new Set(options.mx.map((m) => parseMxPattern(m).pattern!))].sort();
     this.maxAgeSeconds = options.maxAgeSeconds ?? defaultMaxAgeSeconds(this.mode);
     this.text = renderPolicy(this.mode, this.mx, this.maxAgeSeconds);

@@ -24,6 +24,8 @@ export enum DeviationCode {
   EMAIL_PART_TYPE = 'email-part-type',
   /** The email lacks `TLS-Report-Domain` or `TLS-Report-Submitter` (MUST, section 5.3). */
   EMAIL_HEADER_MISSING = 'email-header-missing',
+  /** The report came inside a forwarded message (`message/rfc822`); the inner message was read. */
+  EMAIL_FORWARDED = 'email-forwarded',
   /** The email has several report parts; the first one (by type preference) was read. */
   EMAIL_SEVERAL_REPORT_PARTS = 'email-several-report-parts',
   /** A header, subject or file name disagrees with the report body; the body wins (section 5). */

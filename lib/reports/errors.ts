@@ -68,6 +68,11 @@ export class ReportRejectedError extends Error {
   /** Where in the input the problem is. */
   public readonly field: string;
 
+  /**
+   * @param reason the stable reason code
+   * @param field where in the input the problem is
+   * @param message a sentence naming the field, the value and what a report has there
+   */
   constructor(reason: RejectReason, field: string, message: string) {
     super(message);
     this.name = 'ReportRejectedError';

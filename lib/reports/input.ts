@@ -1,5 +1,4 @@
 import * as zlib from 'node:zlib';
-import { simpleParser } from 'mailparser';
 import type { Attachment, HeaderValue, ParsedMail } from 'mailparser';
 import { Finding, info, warning } from '../policy/findings';
 import { DeviationCode } from './deviations';
@@ -255,7 +254,7 @@ export function decodeReportBody(bytes: Uint8Array, options: ExtractOptions = {}
       warning(DeviationCode.LABEL_MISMATCH, 'input', `the ${label.label} says ${label.format}, but the bytes are ${format}; the bytes were read as ${format}`),
     );
   }
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let json: Buffer;
   let fileName = options.fileName;
   switch (format) {
@@ -317,7 +316,13 @@ export async function extractReportInput(bytes: Uint8Array, options: ExtractOpti
   const { maxInput } = limits(options);
   checkInputSize(bytes, maxInput);
   if (sniffFormat(bytes) !== InputFormat.EMAIL) return decodeReportBody(bytes, options);
-  return extractFromEmail(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), options);
+  const result = await extractFromEmail(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), options);
+  const label = labelledFormat(options.contentType, options.fileName);
+  if (label && label.format !== InputFormat.EMAIL) {
+    const mismatch = warning(DeviationCode.LABEL_MISMATCH, 'input', `the ${label.label} says ${label.format}, but the bytes are an email; the bytes were read as an email`);
+    return { ...result, deviations: [mismatch, ...result.deviations] };
+  }
+  return result;
 }
 
 const PART_RANK: ReadonlyArray<RegExp> = [
@@ -348,9 +353,15 @@ function mediaType(v: HeaderValue | undefined): { value: string; params: Record<
   return { value: 'text/plain', params: {} };
 }
 
-async function extractFromEmail(buf: Buffer, options: ExtractOptions): Promise<ExtractedReport> {
+/** How deep forwarded messages (`message/rfc822` parts) are searched. */
+const MAX_EMAIL_NESTING = 3;
+
+async function extractFromEmail(buf: Buffer, options: ExtractOptions, depth = 0): Promise<ExtractedReport> {
   let mail: ParsedMail;
   try {
+    // Loaded on first use: importing the library (for example to synthesize the constructs) does
+    // not pay for the MIME parser.
+    const { simpleParser } = await import('mailparser');
     mail = await simpleParser(buf, {
       skipHtmlToText: true,
       skipTextToHtml: true,
@@ -388,6 +399,9 @@ async function extractFromEmail(buf: Buffer, options: ExtractOptions): Promise<E
     .sort((x, y) => x.rank - y.rank || x.index - y.index);
 
   let found: { extracted: ExtractedReport; declared: string; fileName?: string } | undefined;
+  // A part that decodes but does not hold a JSON object: used when nothing better turns up, so the
+  // normaliser names the problem (not JSON, not an object) instead of "no report part".
+  let notAnObject: typeof found;
   let firstError: ReportRejectedError | undefined;
   let others = 0;
   for (const c of candidates) {
@@ -400,21 +414,41 @@ async function extractFromEmail(buf: Buffer, options: ExtractOptions): Promise<E
       const extracted = decodeReportBody(c.a.content, { ...options, contentType: c.declared, fileName: c.a.filename });
       if (/^\s*\{/.test(extracted.text.slice(0, 256))) {
         found = { extracted, declared: c.declared, fileName: c.a.filename };
+      } else {
+        notAnObject ??= { extracted, declared: c.declared, fileName: c.a.filename };
       }
     } catch (err) {
       if (!isReportRejectedError(err)) throw err;
       firstError ??= err;
     }
   }
+  if (!found && depth < MAX_EMAIL_NESTING) {
+    for (const a of mail.attachments) {
+      if (mediaType(a.headers.get('content-type')).value !== 'message/rfc822') continue;
+      try {
+        const inner = await extractFromEmail(a.content, options, depth + 1);
+        const forwarded = info(
+          DeviationCode.EMAIL_FORWARDED,
+          'email',
+          `the report came inside a forwarded message (message/rfc822 in ${root.value}); the inner message's headers were used`,
+        );
+        return { ...inner, deviations: [forwarded, ...inner.deviations] };
+      } catch (err) {
+        if (!isReportRejectedError(err)) throw err;
+        if (err.reason !== RejectReason.EMAIL_NO_REPORT_PART) firstError ??= err;
+      }
+    }
+  }
+  found ??= notAnObject;
   if (!found) {
     if (firstError) {
       throw new ReportRejectedError(firstError.reason, `email ${firstError.field}`, `the email's report part cannot be read: ${firstError.message}`);
     }
-    const parts = [root.value, ...mail.attachments.map((a) => mediaType(a.headers.get('content-type')).value + (a.filename ? ` ${JSON.stringify(a.filename)}` : ''))];
+    const attachments = mail.attachments.map((a) => mediaType(a.headers.get('content-type')).value + (a.filename ? ` ${JSON.stringify(a.filename)}` : ''));
     throw new ReportRejectedError(
       RejectReason.EMAIL_NO_REPORT_PART,
       'email',
-      `the email (subject ${JSON.stringify(mail.subject ?? '')}) has no report part: it holds ${parts.join(', ')}; ` +
+      `the email (subject ${JSON.stringify(mail.subject ?? '')}) has no report part: it is ${root.value} with ${attachments.length === 0 ? 'no attachment' : `the attachment(s) ${attachments.join(', ')}`}; ` +
         'a TLS report email carries an application/tlsrpt+gzip or application/tlsrpt+json part (RFC 8460 section 5.3)',
     );
   }

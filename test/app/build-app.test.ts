@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnElement } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage } from '../../lib/app/build-app';
 import { CONFIG_CONTEXT_KEY, MtaStsConfig, parseConfig, resolveStage } from '../../lib/config/stage-config';
+import { MtaStsMode } from '../../lib/policy/mode';
 
 const shipped = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context[CONFIG_CONTEXT_KEY];
 
@@ -45,7 +46,7 @@ describe('many domains', () => {
     domains: Object.fromEntries(
       Array.from({ length: n }, (_, i) => [`d${i}.example.com`, { hostedZoneId: 'Z1EXAMPLE', hostedZoneName: 'example.com', mx: [`mx.d${i}.example.com`], ...(group ? { stack: group } : {}) }]),
     ),
-    stages: { prod: { account: '111111111111', region: 'us-east-1', mode: 'testing' } },
+    stages: { prod: { account: '111111111111', region: 'us-east-1', mode: MtaStsMode.TESTING } },
     defaultStage: 'prod',
   });
 
@@ -56,9 +57,9 @@ describe('many domains', () => {
     for (const name of before.domains.keys()) {
       const a = before.domains.get(name)!;
       const b = after.domains.get(name)!;
-      const id = (m: typeof a) => m.node.scope && (m.node.scope as { getLogicalId(e: CfnElement): string }).getLogicalId(m.mtaStsRecord.node.defaultChild as CfnElement);
+      const id = (m: typeof a) => Stack.of(m).getLogicalId(m.mtaStsRecord.node.defaultChild as CfnElement);
       expect(id(b)).toBe(id(a));
-      expect(Template.fromStack(b.node.scope as never).toJSON()).toEqual(Template.fromStack(a.node.scope as never).toJSON());
+      expect(Template.fromStack(Stack.of(b)).toJSON()).toEqual(Template.fromStack(Stack.of(a)).toJSON());
     }
   });
 

@@ -19,7 +19,7 @@ const PROPS = {
   RetainOnDelete: 'false',
 };
 
-function event(type: 'Create' | 'Update' | 'Delete', props: Record<string, string> = PROPS): CloudFormationCustomResourceEvent {
+function event(type: 'Create' | 'Update' | 'Delete', props: typeof PROPS = PROPS): CloudFormationCustomResourceEvent {
   const base = {
     ServiceToken: PROPS.ServiceToken,
     ResponseURL: 'https://cloudformation-response.example/put',

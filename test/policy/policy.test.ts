@@ -90,7 +90,7 @@ describe('validation refuses bad input with messages naming field, value and fix
   });
 
   test('every error is listed at once', () => {
-    expect(() => MtaStsPolicy.create({ mode: 'strict', mx: ['*'], maxAgeSeconds: 0 })).toThrow(
+    expect(() => MtaStsPolicy.create({ mode: 'strict' as MtaStsMode, mx: ['*'], maxAgeSeconds: 0 })).toThrow(
       /mode.*\n.*mx\[0\].*\n.*maxAge/,
     );
   });

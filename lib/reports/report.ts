@@ -1,0 +1,963 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { normalizeHostname } from '../policy/domain-name';
+import { errorsOf, Finding, show } from '../policy/findings';
+import { MtaStsMode } from '../policy/mode';
+import { parseMxPattern } from '../policy/mx-pattern';
+import { parsePolicy } from '../policy/policy-parse';
+import { DeviationCode } from './deviations';
+import { RejectReason, ReportRejectedError } from './errors';
+import { reportIdempotencyKey } from './idempotency';
+import { EmailEnvelope, ExtractedReport, InputFormat } from './input';
+import { DeviationCollector } from './private/deviation-collector';
+import { DAY_MS, dayOf, daysFromCivil, daysInMonth, isoInstant } from './private/utc-day';
+
+/**
+ * The policy type of a report entry (RFC 8460 section 4.3, `policy-type`).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8460#section-4.3
+ */
+export enum PolicyType {
+  /** An MTA-STS policy (RFC 8461) applied. */
+  STS = 'sts',
+  /** A DANE TLSA policy (RFC 7672) applied. */
+  TLSA = 'tlsa',
+  /** The sender found no policy. */
+  NO_POLICY_FOUND = 'no-policy-found',
+  /** Any other value; the raw value is kept in `policyTypeRaw`. */
+  OTHER = 'other',
+}
+
+/**
+ * The result type of a failure detail: every type in the IANA "STARTTLS Validation Result
+ * Types" registry, plus `OTHER` for values outside it (kept raw in `resultTypeRaw`, counted, never
+ * refused: the registry grows by Expert Review).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8460#section-4.3
+ * @see https://www.iana.org/assignments/starttls-validation-result-types/starttls-validation-result-types.xhtml
+ */
+export enum ResultType {
+  /** The receiving MX does not offer STARTTLS. */
+  STARTTLS_NOT_SUPPORTED = 'starttls-not-supported',
+  /** The certificate does not name the MX host. */
+  CERTIFICATE_HOST_MISMATCH = 'certificate-host-mismatch',
+  /** The certificate has expired. */
+  CERTIFICATE_EXPIRED = 'certificate-expired',
+  /** The certificate does not chain to a trusted root. */
+  CERTIFICATE_NOT_TRUSTED = 'certificate-not-trusted',
+  /** Any other validation failure. */
+  VALIDATION_FAILURE = 'validation-failure',
+  /** The TLSA records are invalid (DANE). */
+  TLSA_INVALID = 'tlsa-invalid',
+  /** DNSSEC validation failed (DANE). */
+  DNSSEC_INVALID = 'dnssec-invalid',
+  /** DANE is required but the MX offered no usable TLSA records. */
+  DANE_REQUIRED = 'dane-required',
+  /** The MTA-STS policy could not be fetched. */
+  STS_POLICY_FETCH_ERROR = 'sts-policy-fetch-error',
+  /** The MTA-STS policy is invalid. */
+  STS_POLICY_INVALID = 'sts-policy-invalid',
+  /** The certificate of the MTA-STS policy host is invalid. */
+  STS_WEBPKI_INVALID = 'sts-webpki-invalid',
+  /** Any value outside the registry. */
+  OTHER = 'other',
+}
+
+/** Every registered result type (all of `ResultType` except `OTHER`). */
+export const REGISTERED_RESULT_TYPES: readonly ResultType[] = Object.values(ResultType).filter((t) => t !== ResultType.OTHER);
+
+/** The schema version of `TlsRptReport`; bumped when the stored shape changes. */
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** After this many hours past the end of its date range, a report is late (`DeviationCode.REPORT_LATE`). */
+export const LATE_REPORT_THRESHOLD_HOURS = 48;
+
+/** The MTA-STS policy a sender says it applied, read from an sts `policy-string`. */
+export interface StsPolicySeen {
+  /**
+   * The mode.
+   * @default - the policy string has no valid mode
+   */
+  readonly mode?: MtaStsMode;
+  /** The mx patterns, normalised (lower case A-labels, no trailing dot), de-duplicated and sorted. */
+  readonly mx: string[];
+  /**
+   * `max_age` in seconds.
+   * @default - the policy string has no valid max_age
+   */
+  readonly maxAgeSeconds?: number;
+}
+
+/**
+ * One failure detail (RFC 8460 section 4.3, `failure-details`). Optional fields that were absent
+ * or `""` are undefined here (and left out of the JSON).
+ */
+export interface FailureDetail {
+  /** The result type; `OTHER` when not registered. */
+  readonly resultType: ResultType;
+  /** The result type as the reporter wrote it (`""` when missing). */
+  readonly resultTypeRaw: string;
+  /** `failed-session-count`. */
+  readonly failedSessions: number;
+  /**
+   * `sending-mta-ip`.
+   * @default - not given
+   */
+  readonly sendingMtaIp?: string;
+  /**
+   * `receiving-mx-hostname`, lower case without a trailing dot.
+   * @default - not given
+   */
+  readonly receivingMxHostname?: string;
+  /**
+   * `receiving-mx-helo`.
+   * @default - not given
+   */
+  readonly receivingMxHelo?: string;
+  /**
+   * `receiving-ip`.
+   * @default - not given
+   */
+  readonly receivingIp?: string;
+  /**
+   * `failure-reason-code` (or the draft name `failure-error-code`).
+   * @default - not given
+   */
+  readonly failureReasonCode?: string;
+  /**
+   * `additional-information` (a URI, as written).
+   * @default - not given
+   */
+  readonly additionalInformation?: string;
+}
+
+/** One entry of `policies`: the policy applied, its session counts and failure details. */
+export interface ReportPolicy {
+  /** The policy type; `OTHER` when not sts, tlsa or no-policy-found. */
+  readonly policyType: PolicyType;
+  /** The policy type as the reporter wrote it (`""` when missing). */
+  readonly policyTypeRaw: string;
+  /**
+   * The policy domain as lower-case A-labels; falls back to the email's `TLS-Report-Domain`
+   * (or `NormalizeOptions.fallbackPolicyDomain`) when missing.
+   * @default - missing or invalid: the entry cannot be attributed to a domain and is not aggregated
+   */
+  readonly policyDomain?: string;
+  /** The policy domain as the reporter wrote it (`""` when missing). */
+  readonly policyDomainRaw: string;
+  /**
+   * The `policy-string` lines, with JSON-encoded TLSA arrays decoded (Microsoft puts the whole
+   * TLSA record set as one JSON string in a one-element array).
+   */
+  readonly policyStrings: string[];
+  /**
+   * For an sts entry with a `policy-string`: the policy read from it with `parsePolicy`.
+   * @default - not an sts entry, or no policy-string
+   */
+  readonly stsPolicy?: StsPolicySeen;
+  /** `mx-host`, always a list (a string becomes one element; absent is empty), lower case, "mx: " prefix removed. */
+  readonly mxHosts: string[];
+  /** `summary.total-successful-session-count`. */
+  readonly successfulSessions: number;
+  /** `summary.total-failure-session-count`. */
+  readonly failedSessions: number;
+  /** `failure-details`, in the reporter's order. */
+  readonly failureDetails: FailureDetail[];
+}
+
+/** Where a normalised report came from. */
+export interface ReportSource {
+  /** The outermost input format. */
+  readonly format: InputFormat;
+  /** The format of the report itself (an email's report part). */
+  readonly payloadFormat: InputFormat;
+  /** The size of the report JSON in bytes. */
+  readonly inflatedBytes: number;
+  /**
+   * The report's file name (zip entry, email part, or as given).
+   * @default - not known
+   */
+  readonly fileName?: string;
+  /**
+   * The email headers, for an email.
+   * @default - not an email
+   */
+  readonly email?: EmailEnvelope;
+  /**
+   * When the collector received it (ISO 8601 UTC), when given.
+   * @default - not given
+   */
+  readonly receivedAt?: string;
+}
+
+/**
+ * A TLS-RPT report in the one canonical shape every consumer reads: the collector stores it as
+ * JSON, aggregation and readiness read it. Times are ISO 8601 UTC instants.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8460#section-4
+ */
+export interface TlsRptReport {
+  /** `REPORT_SCHEMA_VERSION`. */
+  readonly schemaVersion: number;
+  /** See `reportIdempotencyKey`: equal for every copy of the same report. */
+  readonly idempotencyKey: string;
+  /** `report-id` (a content hash prefixed `sha256:` when missing). */
+  readonly reportId: string;
+  /** `organization-name`, trimmed: the reporter. */
+  readonly organization: string;
+  /** `contact-info`, or null when missing or null. */
+  readonly contactInfo: string | null;
+  /** `date-range.start-datetime` as a UTC instant. */
+  readonly startDatetime: string;
+  /** `date-range.end-datetime` as a UTC instant (`end = next midnight` and `23:59:59Z` are both normal). */
+  readonly endDatetime: string;
+  /**
+   * The UTC day (`YYYY-MM-DD`) the report covers: the day of the start instant rounded to the
+   * nearest midnight, so a range given in a local zone (`00:00+02:00`) still lands on its day.
+   */
+  readonly day: string;
+  /** The `policies` entries that could be read. */
+  readonly policies: ReportPolicy[];
+  /** Every deviation from RFC 8460 found in the report or its envelope (see `DeviationCode`). */
+  readonly deviations: Finding[];
+  /**
+   * Where the report came from.
+   * @default - normalised from JSON given directly
+   */
+  readonly source?: ReportSource;
+}
+
+/** Options of `normalizeReport`. */
+export interface NormalizeOptions {
+  /**
+   * The policy domain to use for entries that have none (the `TLS-Report-Domain` header is used
+   * automatically for emails).
+   * @default - entries without a policy domain are not attributed
+   */
+  readonly fallbackPolicyDomain?: string;
+  /**
+   * When the collector received the report; recorded in `source` and used to flag late reports.
+   * @default - not recorded, lateness not checked
+   */
+  readonly receivedAt?: Date;
+  /**
+   * The extraction result the text came from; its deviations and envelope are carried over and
+   * compared with the body.
+   * @default - the text was given directly
+   */
+  readonly extracted?: ExtractedReport;
+}
+
+type JsonObject = { readonly [key: string]: unknown };
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const RESULT_TYPES = new Map<string, ResultType>(REGISTERED_RESULT_TYPES.map((t) => [t, t]));
+const POLICY_TYPES = new Map<string, PolicyType>([
+  ['sts', PolicyType.STS],
+  ['tlsa', PolicyType.TLSA],
+  ['no-policy-found', PolicyType.NO_POLICY_FOUND],
+]);
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*([Zz]|[+-]\d{2}:?\d{2})?$/;
+
+/** The value of the decimal digits `s[from..to)`, or -1 if any is not a digit. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** The usual form, `YYYY-MM-DDTHH:MM:SSZ`, read without a regular expression; undefined for anything else. */
+function parseCommonDateTime(v: string): ParsedDateTime | undefined {
+  if (v.length !== 20 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 90) {
+    return undefined;
+  }
+  const y = digits(v, 0, 4);
+  const mo = digits(v, 5, 7);
+  const d = digits(v, 8, 10);
+  const h = digits(v, 11, 13);
+  const mi = digits(v, 14, 16);
+  const s = digits(v, 17, 19);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60) return undefined;
+  // The ISO form with milliseconds, as isoInstant would write it, without the arithmetic.
+  return { ms: daysFromCivil(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + s) * 1000, zoned: true, iso: s === 60 ? undefined : `${v.slice(0, 19)}.000Z` };
+}
+
+/** A parsed date-time: the instant, whether a zone was given, and its ISO form when known for free. */
+interface ParsedDateTime {
+  readonly ms: number;
+  readonly zoned: boolean;
+  readonly iso?: string;
+}
+
+/** Parses an RFC 3339 date-time, tolerating a missing zone (read as UTC) and a date alone. */
+function parseDateTime(value: unknown): ParsedDateTime | undefined {
+  if (typeof value !== 'string') return undefined;
+  const common = parseCommonDateTime(value);
+  if (common !== undefined) return common;
+  const m = DATE_TIME.exec(value.trim());
+  if (!m) return undefined;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const h = m[4] === undefined ? 0 : Number(m[4]);
+  const mi = m[5] === undefined ? 0 : Number(m[5]);
+  const s = m[6] === undefined ? 0 : Number(m[6]);
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 60) return undefined;
+  const frac = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000);
+  const zone = m[8];
+  let offset = 0;
+  if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+    offset = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000;
+  }
+  const ms = daysFromCivil(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + s) * 1000 + frac - offset;
+  return { ms, zoned: zone !== undefined };
+}
+
+const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The name of a field: `policies[pi].summary.<key>` when `di` < 0, else
+ * `policies[pi].failure-details[di].<key>` (or the detail itself when `key` is empty). Built only
+ * when a message needs it: the hot path over failure details allocates no strings or closures.
+ */
+function fieldName(pi: number, di: number, key: string): string {
+  const base = di < 0 ? `policies[${pi}].summary` : `policies[${pi}].failure-details[${di}]`;
+  return key === '' ? base : `${base}.${key}`;
+}
+
+/** Reads a session count by the rules of `RejectReason`: numeric strings tolerated, the rest refused. */
+function readCount(value: unknown, dc: DeviationCollector, pi: number, di: number, key: string): number {
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value >= 0 && value <= MAX_COUNT) return value;
+    throw badCount(value, fieldName(pi, di, key));
+  }
+  if (value === undefined || value === null) {
+    dc.warn(DeviationCode.COUNT_MISSING, () => {
+      const f = fieldName(pi, di, key);
+      return [f, `\`${f}\` is missing; 0 was used`];
+    });
+    return 0;
+  }
+  if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
+    dc.warn(DeviationCode.COUNT_AS_STRING, () => {
+      const f = fieldName(pi, di, key);
+      return [f, `\`${f}\` is the string ${show(value)}, not a JSON number; its value ${Number(value)} was used`];
+    });
+    return Number(value);
+  }
+  throw badCount(value, fieldName(pi, di, key));
+}
+
+function badCount(value: unknown, field: string): ReportRejectedError {
+  return new ReportRejectedError(
+    RejectReason.COUNT_INVALID,
+    field,
+    `\`${field}\` must be a whole number of sessions, 0 or more, got ${show(value)}: the report's session counts cannot be used (RFC 8460 section 4.3)`,
+  );
+}
+
+/** Reads an optional string field of a failure detail: absent or null → undefined; "" → undefined with a deviation. */
+function optionalString(v: unknown, key: string, dc: DeviationCollector, pi: number, di: number): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') {
+    dc.warn(DeviationCode.FIELD_NOT_A_STRING, () => {
+      const f = fieldName(pi, di, key);
+      return [f, `\`${f}\` must be a string, got ${show(v)}; it was dropped`];
+    });
+    return undefined;
+  }
+  const t = v.length > 0 && v.charCodeAt(0) > 32 && v.charCodeAt(v.length - 1) > 32 ? v : v.trim();
+  if (t === '') {
+    dc.info(DeviationCode.FIELD_EMPTY, () => {
+      const f = fieldName(pi, di, key);
+      return [f, `\`${f}\` is an empty string; it was treated as absent`];
+    });
+    return undefined;
+  }
+  return t;
+}
+
+/** True for a dotted-quad IPv4 address as `net.isIP` accepts it (no leading zeros), without a regular expression. */
+function isDottedQuad(s: string): boolean {
+  let parts = 0;
+  let n = 0;
+  let len = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (len === 0 || n > 255) return false;
+      parts++;
+      n = 0;
+      len = 0;
+      continue;
+    }
+    const digit = c - 48;
+    if (digit < 0 || digit > 9 || (len > 0 && n === 0) || len === 3) return false;
+    n = n * 10 + digit;
+    len++;
+  }
+  return parts === 4;
+}
+
+function checkIp(ip: string, dc: DeviationCollector, pi: number, di: number, key: string): void {
+  if (!isDottedQuad(ip) && isIP(ip) === 0) {
+    dc.warn(DeviationCode.IP_INVALID, () => {
+      const f = fieldName(pi, di, key);
+      return [f, `\`${f}\` ${show(ip)} is not an IPv4 or IPv6 address; it was kept as written`];
+    });
+  }
+}
+
+function canonicalName(s: string): string {
+  // Fast path: already lower-case ASCII, not padded, no trailing dot (no new string).
+  const n = s.length;
+  let plain = n > 0 && s.charCodeAt(0) > 32 && s.charCodeAt(n - 1) > 32 && s.charCodeAt(n - 1) !== 46;
+  for (let i = 0; plain && i < n; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) plain = false;
+  }
+  if (plain) return s;
+  let t = s.trim().toLowerCase();
+  if (t.endsWith('.')) t = t.slice(0, -1);
+  return t;
+}
+
+/** The name of a field of `policies[pi].policy` (built only when a message needs it). */
+function policyField(pi: number, key: string): string {
+  return `policies[${pi}].policy.${key}`;
+}
+
+function readResultType(rt: unknown, dc: DeviationCollector, pi: number, di: number): ResultType {
+  if (typeof rt !== 'string' || rt === '') {
+    dc.warn(DeviationCode.RESULT_TYPE_MISSING, () => {
+      const f = fieldName(pi, di, 'result-type');
+      return [f, `\`${f}\` is missing; the detail was counted as "other"`];
+    });
+    return ResultType.OTHER;
+  }
+  const exact = RESULT_TYPES.get(rt);
+  if (exact !== undefined) return exact;
+  const folded = RESULT_TYPES.get(rt.trim().toLowerCase());
+  if (folded !== undefined) {
+    dc.info(DeviationCode.RESULT_TYPE_CASE, () => {
+      const f = fieldName(pi, di, 'result-type');
+      return [f, `\`${f}\` ${show(rt)} is written differently from the registered ${show(folded)}; it was matched`];
+    });
+    return folded;
+  }
+  dc.warn(DeviationCode.RESULT_TYPE_UNKNOWN, () => {
+    const f = fieldName(pi, di, 'result-type');
+    return [f, `\`${f}\` ${show(rt)} is not a registered result type; it was kept and counted as "other"`];
+  });
+  return ResultType.OTHER;
+}
+
+function readFailureDetail(d: JsonObject, pi: number, di: number, dc: DeviationCollector): FailureDetail {
+  // One pass over the fields present (no lookups of absent optional fields, unknown fields found on the way).
+  let rt: unknown;
+  let count: unknown;
+  let sending: unknown;
+  let mxIn: unknown;
+  let heloIn: unknown;
+  let receiving: unknown;
+  let reason: unknown;
+  let draftReason: unknown;
+  let extraIn: unknown;
+  for (const key in d) {
+    const v = d[key];
+    switch (key) {
+      case 'result-type':
+        rt = v;
+        break;
+      case 'failed-session-count':
+        count = v;
+        break;
+      case 'sending-mta-ip':
+        sending = v;
+        break;
+      case 'receiving-mx-hostname':
+        mxIn = v;
+        break;
+      case 'receiving-mx-helo':
+        heloIn = v;
+        break;
+      case 'receiving-ip':
+        receiving = v;
+        break;
+      case 'failure-reason-code':
+        reason = v;
+        break;
+      case 'failure-error-code':
+        draftReason = v;
+        break;
+      case 'additional-information':
+        extraIn = v;
+        break;
+      default:
+        dc.info(DeviationCode.UNKNOWN_FIELD, () => {
+          const f = fieldName(pi, di, '');
+          return [`${f}.${key}`, `\`${f}\` has the field ${show(key)}, which RFC 8460 does not define; it was ignored`];
+        });
+    }
+  }
+  const sendingMtaIp = optionalString(sending, 'sending-mta-ip', dc, pi, di);
+  if (sendingMtaIp !== undefined) checkIp(sendingMtaIp, dc, pi, di, 'sending-mta-ip');
+  const mx = optionalString(mxIn, 'receiving-mx-hostname', dc, pi, di);
+  const receivingIp = optionalString(receiving, 'receiving-ip', dc, pi, di);
+  if (receivingIp !== undefined) checkIp(receivingIp, dc, pi, di, 'receiving-ip');
+  let failureReasonCode = optionalString(reason, 'failure-reason-code', dc, pi, di);
+  if (failureReasonCode === undefined && draftReason !== undefined) {
+    failureReasonCode = optionalString(draftReason, 'failure-error-code', dc, pi, di);
+    dc.info(DeviationCode.DRAFT_FIELD_NAME, () => {
+      const f = fieldName(pi, di, '');
+      return [`${f}.failure-error-code`, `\`${f}\` uses the draft field name "failure-error-code"; RFC 8460 names it "failure-reason-code"`];
+    });
+  }
+  // One literal with every field (absent ones undefined): a single allocation and one object shape
+  // for the 100 000 details of a big report. JSON.stringify leaves the undefined ones out.
+  return {
+    resultType: readResultType(rt, dc, pi, di),
+    resultTypeRaw: typeof rt === 'string' ? rt : '',
+    failedSessions: readCount(count, dc, pi, di, 'failed-session-count'),
+    sendingMtaIp,
+    receivingMxHostname: mx === undefined ? undefined : canonicalName(mx),
+    receivingMxHelo: optionalString(heloIn, 'receiving-mx-helo', dc, pi, di),
+    receivingIp,
+    failureReasonCode,
+    additionalInformation: optionalString(extraIn, 'additional-information', dc, pi, di),
+  };
+}
+
+/** A policy-string element that needs no work: a non-empty string, not padded, not a JSON array. */
+function isPlainLine(x: unknown): boolean {
+  return typeof x === 'string' && x.length > 0 && x.charCodeAt(0) > 32 && x.charCodeAt(0) !== 91 && x.charCodeAt(x.length - 1) > 32;
+}
+
+function readPolicyStrings(v: unknown, pi: number, dc: DeviationCollector): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  let raw: unknown[];
+  if (Array.isArray(v)) {
+    if (v.every(isPlainLine)) return v.slice() as string[];
+    raw = v;
+  } else if (typeof v === 'string') {
+    dc.warn(DeviationCode.POLICY_STRING_NOT_ARRAY, () => [policyField(pi, 'policy-string'), `\`${policyField(pi, 'policy-string')}\` is a string, not an array of strings; it was split into lines`]);
+    raw = v.split(/\r?\n/);
+  } else {
+    dc.warn(DeviationCode.POLICY_STRING_NOT_ARRAY, () => [policyField(pi, 'policy-string'), `\`${policyField(pi, 'policy-string')}\` must be an array of strings, got ${show(v)}; it was ignored`]);
+    return [];
+  }
+  const out: string[] = [];
+  for (const item of raw) {
+    if (typeof item !== 'string') {
+      dc.warn(DeviationCode.POLICY_STRING_NOT_ARRAY, () => [policyField(pi, 'policy-string'), `\`${policyField(pi, 'policy-string')}\` holds ${show(item)}, not a string; it was dropped`]);
+      continue;
+    }
+    const t = item.trim();
+    if (t.startsWith('[') && t.endsWith(']')) {
+      try {
+        const inner: unknown = JSON.parse(t);
+        if (Array.isArray(inner) && inner.every((x) => typeof x === 'string')) {
+          dc.info(DeviationCode.POLICY_STRING_JSON_ENCODED, () => [
+            policyField(pi, 'policy-string'),
+            `\`${policyField(pi, 'policy-string')}\` holds a JSON-encoded array inside a string (${inner.length} element(s)); it was decoded`,
+          ]);
+          out.push(...(inner as string[]));
+          continue;
+        }
+      } catch {
+        // Not JSON: keep the line as written.
+      }
+    }
+    if (t !== '') out.push(t);
+  }
+  return out;
+}
+
+/**
+ * Memo of pure computations that repeat across reports (the same policy string, the same
+ * domain): bounded, and cleared when full. Results are immutable data, copied out.
+ */
+const MEMO_LIMIT = 4096;
+const stsMemo = new Map<string, { readonly policy: StsPolicySeen; readonly errors?: string }>();
+const domainMemo = new Map<string, string>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): V {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, value);
+  return value;
+}
+
+function readStsPolicy(lines: readonly string[], pi: number, dc: DeviationCollector): StsPolicySeen {
+  const key = lines.join('\n');
+  let seen = stsMemo.get(key);
+  if (seen === undefined) {
+    const parsed = parsePolicy(lines.map((l) => l + '\r\n').join(''));
+    const errors = errorsOf(parsed.findings);
+    const mx = [...new Set(parsed.mx.map((m) => parseMxPattern(m).pattern ?? canonicalName(m)))].sort();
+    const policy: { mode?: MtaStsMode; mx: string[]; maxAgeSeconds?: number } = { mx };
+    if (parsed.mode !== undefined) policy.mode = parsed.mode;
+    if (parsed.maxAgeSeconds !== undefined) policy.maxAgeSeconds = parsed.maxAgeSeconds;
+    seen = remember(stsMemo, key, errors.length > 0 ? { policy, errors: errors.map((e) => e.message).join('; ') } : { policy });
+  }
+  const { errors } = seen;
+  if (errors !== undefined) {
+    dc.warn(DeviationCode.STS_POLICY_STRING_INVALID, () => {
+      const field = policyField(pi, 'policy-string');
+      return [field, `\`${field}\` is not a valid MTA-STS policy: ${errors}`];
+    });
+  }
+  const out: { mode?: MtaStsMode; mx: string[]; maxAgeSeconds?: number } = { mx: seen.policy.mx.slice() };
+  if (seen.policy.mode !== undefined) out.mode = seen.policy.mode;
+  if (seen.policy.maxAgeSeconds !== undefined) out.maxAgeSeconds = seen.policy.maxAgeSeconds;
+  return out;
+}
+
+function readMxHosts(v: unknown, pi: number, dc: DeviationCollector): string[] {
+  if (v === undefined || v === null) return [];
+  const raw: unknown[] = Array.isArray(v) ? v : [v];
+  const out: string[] = [];
+  for (const item of raw) {
+    if (typeof item !== 'string') {
+      dc.warn(DeviationCode.MX_HOST_INVALID, () => [policyField(pi, 'mx-host'), `\`${policyField(pi, 'mx-host')}\` must be a string or an array of strings, got ${show(v)}; ${show(item)} was dropped`]);
+      continue;
+    }
+    let t = item.trim();
+    // "mx:" in any case, then optional white space (cheaper than a regular expression per host).
+    const prefix = t.length > 3 && (t.charCodeAt(0) | 32) === 109 && (t.charCodeAt(1) | 32) === 120 && t.charCodeAt(2) === 58 ? /^mx:\s*/i.exec(t) : null;
+    if (prefix) {
+      dc.info(DeviationCode.MX_HOST_PREFIXED, () => [policyField(pi, 'mx-host'), `\`${policyField(pi, 'mx-host')}\` value ${show(item)} starts with "mx:" (a policy line copied verbatim); the prefix was removed`]);
+      t = t.slice(prefix[0].length);
+    }
+    t = canonicalName(t);
+    if (t !== '' && !out.includes(t)) out.push(t);
+  }
+  return out;
+}
+
+/** The policy domain as lower-case A-labels, the fallback when missing, or undefined when invalid. */
+function readPolicyDomain(v: unknown, pi: number, fallback: string | undefined, dc: DeviationCollector): string | undefined {
+  if (typeof v !== 'string' || v.trim() === '') {
+    dc.warn(DeviationCode.POLICY_DOMAIN_MISSING, () => {
+      const field = policyField(pi, 'policy-domain');
+      return [field, `\`${field}\` is missing` + (fallback ? `; the email's TLS-Report-Domain ${show(fallback)} was used` : '; the entry cannot be attributed to a domain')];
+    });
+    return fallback;
+  }
+  const trimmed = v.trim();
+  let name = domainMemo.get(trimmed);
+  if (name === undefined) {
+    const field = policyField(pi, 'policy-domain');
+    const n = normalizeHostname(trimmed, field, 'a domain name');
+    if (n.name === undefined) {
+      dc.warn(DeviationCode.POLICY_DOMAIN_INVALID, () => [field, `${n.findings[0]?.message ?? `\`${field}\` ${show(v)} is not a domain name`}; the entry cannot be attributed to a domain`]);
+      return undefined;
+    }
+    name = remember(domainMemo, trimmed, n.name);
+  }
+  if (name !== v) {
+    const read = name;
+    dc.info(DeviationCode.POLICY_DOMAIN_NOT_CANONICAL, () => {
+      const field = policyField(pi, 'policy-domain');
+      return [field, `\`${field}\` ${show(v)} is not written as lower-case A-labels; read as ${show(read)}`];
+    });
+  }
+  return name;
+}
+
+function readPolicyEntry(entry: JsonObject, pi: number, fallbackDomain: string | undefined, dc: DeviationCollector): ReportPolicy | undefined {
+  const p = entry.policy;
+  if (!isObject(p)) {
+    dc.warn(DeviationCode.POLICY_ENTRY_INVALID, () => [`policies[${pi}].policy`, `\`policies[${pi}].policy\` must be an object, got ${show(p)}; the entry was skipped`]);
+    return undefined;
+  }
+  const typeRaw = p['policy-type'];
+  let policyType = PolicyType.OTHER;
+  let policyTypeRaw = '';
+  if (typeof typeRaw === 'string' && typeRaw !== '') {
+    policyTypeRaw = typeRaw;
+    const known = POLICY_TYPES.get(typeRaw);
+    if (known !== undefined) {
+      policyType = known;
+    } else {
+      dc.warn(DeviationCode.POLICY_TYPE_UNKNOWN, () => [
+        `policies[${pi}].policy.policy-type`,
+        `\`policies[${pi}].policy.policy-type\` ${show(typeRaw)} is none of sts, tlsa, no-policy-found; kept and counted as "other"`,
+      ]);
+    }
+  } else {
+    dc.warn(DeviationCode.POLICY_TYPE_MISSING, () => [`policies[${pi}].policy.policy-type`, `\`policies[${pi}].policy.policy-type\` is missing; counted as "other"`]);
+  }
+  const domainIn = p['policy-domain'];
+  const domain = readPolicyDomain(domainIn, pi, fallbackDomain, dc);
+  const policyDomainRaw = typeof domainIn === 'string' ? domainIn : '';
+  const strings = readPolicyStrings(p['policy-string'], pi, dc);
+  if (strings === undefined && (policyType === PolicyType.STS || policyType === PolicyType.TLSA)) {
+    dc.info(DeviationCode.POLICY_STRING_MISSING, () => [`policies[${pi}].policy.policy-string`, `\`policies[${pi}].policy.policy-string\` is missing for a ${policyType} policy`]);
+  }
+  const policyStrings = strings ?? [];
+  const stsPolicy = policyType === PolicyType.STS && policyStrings.length > 0 ? readStsPolicy(policyStrings, pi, dc) : undefined;
+  const mxHosts = readMxHosts(p['mx-host'], pi, dc);
+
+  const details: FailureDetail[] = [];
+  const fd = entry['failure-details'];
+  if (Array.isArray(fd)) {
+    for (let di = 0; di < fd.length; di++) {
+      const d: unknown = fd[di];
+      if (!isObject(d)) {
+        dc.warn(DeviationCode.FAILURE_DETAIL_INVALID, () => [`policies[${pi}].failure-details[${di}]`, `\`policies[${pi}].failure-details[${di}]\` must be an object, got ${show(d)}; it was skipped`]);
+        continue;
+      }
+      details.push(readFailureDetail(d, pi, di, dc));
+    }
+  } else if (fd !== undefined && fd !== null) {
+    dc.warn(DeviationCode.FAILURE_DETAILS_NOT_ARRAY, () => [`policies[${pi}].failure-details`, `\`policies[${pi}].failure-details\` must be an array, got ${show(fd)}; it was ignored`]);
+  }
+  let detailSessions = 0;
+  for (const d of details) detailSessions += d.failedSessions;
+
+  const summary = entry.summary;
+  let successfulSessions = 0;
+  let failedSessions = detailSessions;
+  if (isObject(summary)) {
+    successfulSessions = readCount(summary['total-successful-session-count'], dc, pi, -1, 'total-successful-session-count');
+    failedSessions = readCount(summary['total-failure-session-count'], dc, pi, -1, 'total-failure-session-count');
+  } else {
+    dc.warn(DeviationCode.SUMMARY_MISSING, () => [
+      `policies[${pi}].summary`,
+      `\`policies[${pi}].summary\` is missing or not an object; 0 successful sessions and ${detailSessions} failed sessions (the sum of the failure details) were used`,
+    ]);
+  }
+  if (detailSessions > failedSessions) {
+    dc.warn(DeviationCode.FAILURE_DETAILS_EXCEED_SUMMARY, () => [
+      `policies[${pi}].failure-details`,
+      `the failure details of \`policies[${pi}]\` add up to ${detailSessions} sessions, but total-failure-session-count is ${failedSessions}; the summary was used for the totals`,
+    ]);
+  }
+  const out: {
+    policyType: PolicyType;
+    policyTypeRaw: string;
+    policyDomain?: string;
+    policyDomainRaw: string;
+    policyStrings: string[];
+    stsPolicy?: StsPolicySeen;
+    mxHosts: string[];
+    successfulSessions: number;
+    failedSessions: number;
+    failureDetails: FailureDetail[];
+  } = { policyType, policyTypeRaw, policyDomainRaw, policyStrings, mxHosts, successfulSessions, failedSessions, failureDetails: details };
+  if (domain !== undefined) out.policyDomain = domain;
+  if (stsPolicy !== undefined) out.stsPolicy = stsPolicy;
+  return out;
+}
+
+const FILE_NAME = /^([^!]+)!([^!]+)!(\d+)!(\d+)(?:!([^!]*?))?\.json(?:\.gz)?$/i;
+
+/** Compares the envelope (TLS-Report-Domain, file name) with the body; the body wins (RFC 8460 section 5). */
+function checkEnvelope(extracted: ExtractedReport | undefined, policies: readonly ReportPolicy[], startMs: number, dc: DeviationCollector): void {
+  if (!extracted || (extracted.email?.reportDomain === undefined && extracted.fileName === undefined)) return;
+  const domains = new Set(policies.map((p) => p.policyDomain).filter((d): d is string => d !== undefined));
+  const headerDomain = extracted.email?.reportDomain;
+  if (headerDomain !== undefined && domains.size > 0 && !domains.has(canonicalName(headerDomain))) {
+    dc.info(DeviationCode.ENVELOPE_MISMATCH, () => [
+      'email',
+      `the TLS-Report-Domain header ${show(headerDomain)} names none of the report's policy domains (${[...domains].join(', ')}); the body was used`,
+    ]);
+  }
+  const m = extracted.fileName ? FILE_NAME.exec(extracted.fileName) : null;
+  if (m) {
+    const fileDomain = canonicalName(m[2]);
+    const begin = Number(m[3]);
+    if ((domains.size > 0 && !domains.has(fileDomain)) || begin !== Math.floor(startMs / 1000)) {
+      dc.info(DeviationCode.ENVELOPE_MISMATCH, () => [
+        'fileName',
+        `the file name ${show(extracted.fileName)} says domain ${fileDomain} from ${new Date(begin * 1000).toISOString()}, ` +
+          `the body says ${[...domains].join(', ') || 'no domain'} from ${new Date(startMs).toISOString()}; the body was used`,
+      ]);
+    }
+  }
+}
+
+/**
+ * Normalises a report given as JSON text. See `normalizeReportValue`.
+ *
+ * @param text the report JSON
+ * @param options fallbacks and context
+ * @throws ReportRejectedError `NOT_JSON`, or any rejection of `normalizeReportValue`
+ */
+export function normalizeReport(text: string, options: NormalizeOptions = {}): TlsRptReport {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const head = text.slice(0, 40);
+    throw new ReportRejectedError(
+      RejectReason.NOT_JSON,
+      'report',
+      `the report is not JSON (${(err as Error).message}); it starts with ${show(head)}; a TLS report is a JSON object (RFC 8460 section 4)`,
+    );
+  }
+  return normalizeReportValue(value, options, text);
+}
+
+/**
+ * Normalises a parsed report into the canonical `TlsRptReport`.
+ *
+ * Refuses (throws `ReportRejectedError`) only what is not a report: not an object, no
+ * `policies`, `policies` not an array or with no object in it, a session count that is
+ * negative, fractional or not a number, and a missing or unreadable start date. Everything
+ * else is read as well as it can be, and each departure from RFC 8460 is recorded in
+ * `deviations` (see `DeviationCode`): missing names and ids, date-times without a zone,
+ * unknown policy and result types (kept raw, typed `OTHER`), `mx-host` as a string or with an
+ * "mx: " prefix, JSON-encoded TLSA policy strings, counts as numeric strings, empty optional
+ * fields, draft field names, failure details adding up to more than the summary.
+ *
+ * @param value the parsed JSON
+ * @param options fallbacks and context
+ * @param text the JSON text, when known (only hashed when `report-id` is missing)
+ * @throws ReportRejectedError when the value is not a report
+ * @see https://www.rfc-editor.org/rfc/rfc8460#section-4
+ */
+export function normalizeReportValue(value: unknown, options: NormalizeOptions = {}, text?: string): TlsRptReport {
+  if (!isObject(value)) {
+    const what = Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
+    throw new ReportRejectedError(RejectReason.NOT_AN_OBJECT, 'report', `the report JSON must be an object, got ${what}; a TLS report is a JSON object with organization-name, date-range, report-id and policies (RFC 8460 section 4.3)`);
+  }
+  if (!('policies' in value)) {
+    throw new ReportRejectedError(RejectReason.POLICIES_MISSING, 'policies', 'the JSON object has no `policies`; a TLS report lists its policies in a `policies` array (RFC 8460 section 4.3)');
+  }
+  const policiesIn = value.policies;
+  if (!Array.isArray(policiesIn)) {
+    throw new ReportRejectedError(RejectReason.POLICIES_NOT_ARRAY, 'policies', `\`policies\` must be an array, got ${show(policiesIn)} (RFC 8460 section 4.3)`);
+  }
+  const dc = new DeviationCollector();
+  const extracted = options.extracted;
+  if (extracted) dc.addAll(extracted.deviations);
+
+  const range = isObject(value['date-range']) ? value['date-range'] : {};
+  const startRaw = range['start-datetime'];
+  const start = parseDateTime(startRaw);
+  if (!start) {
+    throw new ReportRejectedError(
+      RejectReason.DATE_RANGE_INVALID,
+      'date-range.start-datetime',
+      `\`date-range.start-datetime\` must be an RFC 3339 date-time (for example "2026-11-20T00:00:00Z"), got ${show(startRaw)}: the report cannot be put on a day`,
+    );
+  }
+  const endRaw = range['end-datetime'];
+  let end = parseDateTime(endRaw);
+  if (!start.zoned || (end && !end.zoned)) {
+    dc.info(DeviationCode.DATETIME_NO_TIMEZONE, () => [
+      'date-range',
+      `\`date-range\` ${show(start.zoned ? endRaw : startRaw)} has no time zone, which RFC 3339 requires; it was read as UTC`,
+    ]);
+  }
+  if (!end) {
+    dc.warn(DeviationCode.DATE_RANGE_END_INVALID, () => [
+      'date-range.end-datetime',
+      `\`date-range.end-datetime\` must be an RFC 3339 date-time, got ${show(endRaw)}; the range was taken as one day from the start`,
+    ]);
+    end = { ms: start.ms + DAY_MS, zoned: true };
+  }
+  const length = end.ms - start.ms;
+  if (start.ms % DAY_MS !== 0 || length < DAY_MS - 1000 || length > DAY_MS) {
+    dc.info(DeviationCode.DATE_RANGE_NOT_ONE_DAY, () => [
+      'date-range',
+      `\`date-range\` ${isoInstant(start.ms)} to ${isoInstant(end!.ms)} is not one whole UTC day (RFC 8460 section 4.1); ` +
+        'the report was put on the UTC day of its start',
+    ]);
+  }
+  const day = start.iso !== undefined && start.ms % DAY_MS === 0 ? start.iso.slice(0, 10) : dayOf(start.ms + DAY_MS / 2);
+
+  let contactInfo: string | null = null;
+  const ci = value['contact-info'];
+  if (typeof ci === 'string' && ci.trim() !== '') {
+    contactInfo = ci.trim();
+  } else {
+    dc.warn(DeviationCode.CONTACT_INFO_MISSING, () => ['contact-info', `\`contact-info\` is ${ci === null ? 'null' : ci === undefined ? 'missing' : show(ci)}; RFC 8460 section 4.3 requires it`]);
+  }
+  const orgRaw = value['organization-name'];
+  let organization: string;
+  if (typeof orgRaw === 'string' && orgRaw.trim() !== '') {
+    organization = orgRaw.trim();
+  } else {
+    organization = extracted?.email?.reportSubmitter ?? (contactInfo?.includes('@') ? contactInfo.split('@').pop()! : contactInfo) ?? 'unknown';
+    dc.warn(DeviationCode.ORGANIZATION_MISSING, () => ['organization-name', `\`organization-name\` is ${show(orgRaw)}; the reporter was named ${show(organization)}`]);
+  }
+  const idRaw = value['report-id'];
+  let reportId: string;
+  if ((typeof idRaw === 'string' && idRaw.trim() !== '') || typeof idRaw === 'number') {
+    reportId = String(idRaw).trim();
+  } else {
+    reportId = 'sha256:' + createHash('sha256').update(text ?? JSON.stringify(value), 'utf8').digest('hex').slice(0, 32);
+    dc.warn(DeviationCode.REPORT_ID_MISSING, () => ['report-id', `\`report-id\` is ${show(idRaw)}; the content hash ${reportId} stands in for it`]);
+  }
+
+  const fallbackRaw = options.fallbackPolicyDomain ?? extracted?.email?.reportDomain;
+  const fallbackDomain = fallbackRaw === undefined ? undefined : normalizeHostname(fallbackRaw, 'fallbackPolicyDomain').name;
+  const policies: ReportPolicy[] = [];
+  for (let pi = 0; pi < policiesIn.length; pi++) {
+    const entry: unknown = policiesIn[pi];
+    if (!isObject(entry)) {
+      dc.warn(DeviationCode.POLICY_ENTRY_INVALID, () => [`policies[${pi}]`, `\`policies[${pi}]\` must be an object, got ${show(entry)}; it was skipped`]);
+      continue;
+    }
+    const p = readPolicyEntry(entry, pi, fallbackDomain, dc);
+    if (p) policies.push(p);
+  }
+  if (policies.length === 0) {
+    throw new ReportRejectedError(
+      RejectReason.POLICIES_EMPTY,
+      'policies',
+      policiesIn.length === 0
+        ? '`policies` is empty; a TLS report lists at least one policy with its session counts (RFC 8460 section 4.3)'
+        : `none of the ${policiesIn.length} \`policies\` entries is an object with a \`policy\` object; a TLS report lists at least one policy`,
+    );
+  }
+  checkEnvelope(extracted, policies, start.ms, dc);
+  if (options.receivedAt) {
+    const lateMs = options.receivedAt.getTime() - end.ms;
+    if (lateMs > LATE_REPORT_THRESHOLD_HOURS * 3_600_000) {
+      dc.info(DeviationCode.REPORT_LATE, () => [
+        'date-range.end-datetime',
+        `the report arrived ${Math.floor(lateMs / 3_600_000)} hours after its date range ended (${isoInstant(end!.ms)}); reports are expected within a day`,
+      ]);
+    }
+  }
+
+  const startDatetime = start.iso ?? isoInstant(start.ms);
+  const report: {
+    -readonly [K in keyof TlsRptReport]: TlsRptReport[K];
+  } = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    idempotencyKey: reportIdempotencyKey(organization, reportId, startDatetime),
+    reportId,
+    organization,
+    contactInfo,
+    startDatetime,
+    endDatetime: end.iso ?? isoInstant(end.ms),
+    day,
+    policies,
+    deviations: dc.findings(),
+  };
+  if (extracted || options.receivedAt) {
+    const source: { -readonly [K in keyof ReportSource]: ReportSource[K] } = {
+      format: extracted?.format ?? InputFormat.JSON,
+      payloadFormat: extracted?.payloadFormat ?? InputFormat.JSON,
+      inflatedBytes: extracted?.inflatedBytes ?? Buffer.byteLength(text ?? ''),
+    };
+    if (extracted?.fileName !== undefined) source.fileName = extracted.fileName;
+    if (extracted?.email !== undefined) source.email = extracted.email;
+    if (options.receivedAt) source.receivedAt = options.receivedAt.toISOString();
+    report.source = source;
+  }
+  return report;
+}

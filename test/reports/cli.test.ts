@@ -1,0 +1,245 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { runCli } from '../../lib/cli/program';
+import '../../lib/cli/reports-command';
+import { normalizeReportValue, rollupKey, rollupsOf } from '../../lib/reports';
+import { addDay, body, gzipJson, jsonBytes, reportEmail, reportJson, ReportSpec } from './helpers';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function run(...argv: string[]): Promise<Run> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+const MX = ['mx1.example.com', 'mx2.example.com'];
+const NOW = '2026-12-01T10:00:00Z';
+const DAYS = Array.from({ length: 14 }, (_, i) => addDay('2026-11-15', i));
+const spec = (day: string, extra: Partial<ReportSpec> = {}): ReportSpec => ({ day, mx: MX, success: 200, ...extra });
+
+let tmp: string;
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mta-sts-reports-'));
+});
+afterEach(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function write(rel: string, bytes: Buffer): string {
+  const p = path.join(tmp, rel);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, bytes);
+  return p;
+}
+
+/** Two reporters every day (Microsoft listing tlsa and sts for the same sessions). */
+function writeCleanHistory(dir = 'in'): void {
+  for (const day of DAYS) {
+    write(`${dir}/${day}/google.json.gz`, gzipJson(reportJson(spec(day))));
+    write(
+      `${dir}/${day}/microsoft.eml`,
+      reportEmail(
+        reportJson({
+          day,
+          org: 'Microsoft Corporation',
+          policies: [
+            { type: 'tlsa', success: 100 },
+            { type: 'sts', mx: MX, success: 100 },
+          ],
+        }),
+      ),
+    );
+  }
+}
+
+describe('mta-sts reports summarize', () => {
+  test('a table per domain and day; duplicates counted once; rejected files listed, exit 1', async () => {
+    write('a/google.json.gz', gzipJson(reportJson(spec('2026-11-20', { details: [{ type: 'certificate-expired', count: 12, mx: 'mx2.example.com' }] }))));
+    write('a/copy-of-google.json', jsonBytes(reportJson(spec('2026-11-20', { details: [{ type: 'certificate-expired', count: 12, mx: 'mx2.example.com' }] }))));
+    write('b/microsoft.eml', reportEmail(reportJson({ day: '2026-11-20', org: 'Microsoft Corporation', policies: [{ type: 'tlsa', success: 4 }, { type: 'sts', success: 4 }] })));
+    write('b/other-domain.json', jsonBytes(reportJson(spec('2026-11-21', { domain: 'example.net', success: 7 }))));
+    write('b/truncated.json.gz', gzipJson(reportJson(spec('2026-11-22'))).subarray(0, 40));
+    write('.hidden.json', Buffer.from('ignored'));
+    const r = await run('reports', 'summarize', path.join(tmp, 'a'), path.join(tmp, 'b'));
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      [
+        'example.com',
+        '  day         reports  reporters  successful  failed  failures',
+        '  2026-11-20        2          2         204      12  certificate-expired on mx2.example.com: 12',
+        '',
+        'example.net',
+        '  day         reports  reporters  successful  failed  failures',
+        '  2026-11-21        1          1           7       0',
+        '',
+        '5 file(s): 4 report(s), 1 duplicate(s) counted once, 1 rejected',
+        '',
+      ].join('\n'),
+    );
+    expect(r.err).toMatch(/^rejected .*truncated\.json\.gz: gzip-truncated: the gzip data \(40 bytes\) ends before its end marker/);
+  });
+
+  test('--json', async () => {
+    write('r.json', jsonBytes(reportJson(spec('2026-11-20'))));
+    const r = await run('reports', 'summarize', tmp, '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out) as { files: number; reports: number; domains: { domain: string; days: { day: string; successfulSessions: number }[] }[] };
+    expect(out).toMatchObject({ files: 1, reports: 1, duplicates: 0, rejected: [] });
+    expect(out.domains).toEqual([{ domain: 'example.com', days: [expect.objectContaining({ day: '2026-11-20', successfulSessions: 200, reporters: ['Google Inc.'] })] }]);
+  });
+
+  test('--progress prints every 500 files to stderr', async () => {
+    for (let i = 0; i < 500; i++) write(`many/${String(i).padStart(3, '0')}.json`, jsonBytes(reportJson(spec('2026-11-20', { id: `r${i}`, success: 1 }))));
+    const r = await run('reports', 'summarize', path.join(tmp, 'many'), '--progress');
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('… 500 of 500 files read\n500 files read\n');
+    expect(r.out).toContain('  2026-11-20      500          1         500       0');
+  });
+
+  test('a path that does not exist is a usage error (exit 2)', async () => {
+    const r = await run('reports', 'summarize', path.join(tmp, 'nope'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^mta-sts: ".*nope" cannot be read \(ENOENT\): give report files or directories\n$/);
+  });
+
+  test('an empty directory is a usage error (exit 2)', async () => {
+    const r = await run('reports', 'summarize', tmp);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no files found in/);
+  });
+});
+
+describe('mta-sts readiness --dir', () => {
+  const base = ['readiness', '--domain', 'example.com', '--expect-mx', MX.join(','), '--now', NOW];
+
+  test('clean history: exit 0, and the summary first', async () => {
+    writeCleanHistory();
+    const r = await run(...base, '--dir', path.join(tmp, 'in'));
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days, 2 reporters, 4200 sessions)');
+    expect(r.out).toContain('  2026-11-15        2          2         300       0  clean');
+    expect(r.out).toContain('  2026-11-29        0          0           0       0  pending');
+  });
+
+  test('dirty history: exit 1 with the blockers', async () => {
+    writeCleanHistory();
+    write('in/2026-11-20/google.json.gz', gzipJson(reportJson(spec('2026-11-20', { details: [{ type: 'certificate-expired', count: 12, mx: 'mx2.example.com' }] }))));
+    const r = await run(...base, '--dir', path.join(tmp, 'in'));
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n')[0]).toBe('example.com: not ready: 12 certificate-expired sessions on mx2.example.com since 2026-11-20');
+    expect(r.out).toContain('    - failed-sessions: 2026-11-20: 12 certificate-expired sessions on mx2.example.com, reported by Google Inc.');
+  });
+
+  test('--json prints the verdict', async () => {
+    writeCleanHistory();
+    const r = await run(...base, '--dir', path.join(tmp, 'in'), '--json', '--min-reporters', '3');
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.out) as { ready: boolean; blockers: { code: string }[]; thresholds: { minReporters: number } };
+    expect(v.ready).toBe(false);
+    expect(v.thresholds.minReporters).toBe(3);
+    expect(v.blockers.map((b) => b.code)).toEqual(['too-few-reporters']);
+  });
+
+  test('reads stored rollup files too (a synced copy of the store)', async () => {
+    for (const day of DAYS) {
+      for (const org of ['Google Inc.', 'Microsoft Corporation']) {
+        const [r] = rollupsOf(normalizeReportValue(reportJson(spec(day, { org }))));
+        write(rollupKey(r.domain, r.day, r.contributions[0].idempotencyKey), jsonBytes(r));
+      }
+    }
+    const r = await run(...base, '--dir', path.join(tmp, 'rollups'));
+    expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days, 2 reporters, 5600 sessions)');
+    expect(r.code).toBe(0);
+  });
+
+  test('a broken rollup file stops the verdict (exit 2): it could hide failures', async () => {
+    writeCleanHistory();
+    write('in/broken-rollup.json', Buffer.from('{"schemaVersion":1,"domain":"example.com","day":"2026-11-20","contributions":"x"}'));
+    const r = await run(...base, '--dir', path.join(tmp, 'in'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('rollup-invalid: a rollup file, but `contributions` must be an array, got "x"');
+    expect(r.err).toContain('mta-sts: 1 rollup file(s) cannot be used (listed above); a verdict without them could miss failures');
+  });
+
+  test.each<[string, string[], RegExp]>([
+    ['no --expect-mx', ['readiness', '--domain', 'example.com', '--dir', '.'], /required option '--expect-mx <patterns>' not specified/],
+    ['both --dir and --bucket', [...base, '--dir', '.', '--bucket', 'b'], /give exactly one of `--dir <dir>`/],
+    ['neither --dir nor --bucket', base, /give exactly one of `--dir <dir>`/],
+    ['a bad --days', [...base, '--dir', '.', '--days', 'two'], /`--days` must be a whole number, at least 1, got "two"/],
+    ['a bad --expect-mode', [...base, '--dir', '.', '--expect-mode', 'Enforce'], /`--expect-mode` must be enforce, testing or none, got "Enforce"/],
+    ['a bad --now', [...base, '--dir', '.', '--now', 'tomorrow'], /`--now` must be an ISO 8601 date-time/],
+    ['a bad --expect-mx', ['readiness', '--domain', 'example.com', '--expect-mx', '*.com', '--now', NOW, '--dir', '.'], /`--expect-mx` "\*\.com" is too broad/],
+  ])('usage error: %s (exit 2)', async (_, argv, message) => {
+    writeCleanHistory();
+    const r = await run(...argv.map((a) => (a === '.' ? path.join(tmp, 'in') : a)));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+});
+
+describe('mta-sts readiness --bucket', () => {
+  const s3 = mockClient(S3Client);
+  beforeEach(() => s3.reset());
+  const base = ['readiness', '--domain', 'example.com', '--expect-mx', MX.join(','), '--now', NOW, '--bucket', 'reports', '--prefix', 'tlsrpt/', '--region', 'eu-west-1'];
+
+  function store(failDay?: string): Map<string, string> {
+    const objects = new Map<string, string>();
+    for (const day of ['2026-11-01', ...DAYS]) {
+      for (const org of ['Google Inc.', 'Microsoft Corporation']) {
+        const details = day === failDay && org === 'Google Inc.' ? [{ type: 'starttls-not-supported', count: 4, mx: 'mx1.example.com' }] : [];
+        const [r] = rollupsOf(normalizeReportValue(reportJson(spec(day, { org, details }))));
+        objects.set(`tlsrpt/${rollupKey(r.domain, r.day, r.contributions[0].idempotencyKey)}`, JSON.stringify(r));
+      }
+    }
+    s3.on(ListObjectsV2Command, { Bucket: 'reports', Prefix: 'tlsrpt/rollups/domain=example.com/' }).resolves({ Contents: [...objects.keys()].map((Key) => ({ Key })) });
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => ({ Body: body(objects.get(input.Key)!) }));
+    return objects;
+  }
+
+  test('ready from the store; only the window is fetched', async () => {
+    store();
+    const r = await run(...base);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days, 2 reporters, 5600 sessions)');
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(28); // not 2026-11-01
+  });
+
+  test('not ready from the store (exit 1)', async () => {
+    store('2026-11-27');
+    const r = await run(...base);
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n')[0]).toBe('example.com: not ready: 4 starttls-not-supported sessions on mx1.example.com since 2026-11-27');
+  });
+
+  test('--progress reports the objects read', async () => {
+    store();
+    const r = await run(...base, '--progress');
+    expect(r.err).toBe('… 28 of 28 objects read\n');
+  });
+
+  test('an unreadable store is an input error (exit 2)', async () => {
+    s3.on(ListObjectsV2Command).rejects(Object.assign(new Error('The specified bucket does not exist'), { name: 'NoSuchBucket' }));
+    const r = await run(...base);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('mta-sts: cannot read the report store s3://reports/tlsrpt/: NoSuchBucket: The specified bucket does not exist\n');
+  });
+
+  test('an unreadable rollup object is an input error (exit 2)', async () => {
+    const objects = store();
+    const bad = [...objects.keys()][5];
+    s3.on(GetObjectCommand, { Key: bad }).resolves({ Body: body('not json') });
+    const r = await run(...base);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`unreadable s3://reports/${bad}: `);
+    expect(r.err).toContain('mta-sts: 1 rollup object(s) in s3://reports cannot be used (listed above); a verdict without them could miss failures');
+  });
+});
