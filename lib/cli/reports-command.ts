@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { loadConfigFile } from '../config/load-config';
+import { resolveStage } from '../config/stage-config';
 import { MtaStsValidationError } from '../policy/findings';
 import { modeFromString, MtaStsMode } from '../policy/mode';
 import { DailyRollup, looksLikeRollup, ReportAggregator, rollupFromJson, RollupFormatError } from '../reports/aggregate';
@@ -262,7 +264,9 @@ export function registerReportsCommand(program: Command, ctx: CliContext): void 
 
 interface ReadinessCommandOptions {
   readonly domain: string;
-  readonly expectMx: string;
+  readonly expectMx?: string;
+  readonly stage?: string;
+  readonly config: string;
   readonly expectMode?: string;
   readonly days?: string;
   readonly graceDays?: string;
@@ -278,7 +282,7 @@ interface ReadinessCommandOptions {
 }
 
 /**
- * `mta-sts readiness --domain D --expect-mx a,b (--dir DIR | --bucket B [--prefix P])`: decides
+ * `mta-sts readiness --domain D [--expect-mx a,b | --stage S] (--dir DIR | --bucket B [--prefix P])`: decides
  * whether the domain is ready for `mode: enforce` (see `assessReadiness`). Exit 0 when ready,
  * 1 when not, 2 on usage or input errors (including unreadable rollup objects: a verdict without
  * them could miss failures).
@@ -288,7 +292,9 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
     .command('readiness')
     .description('Decide from TLS-RPT reports whether a domain is ready for mode enforce (exit 0 ready, 1 not ready, 2 error)')
     .requiredOption('--domain <domain>', 'the policy domain')
-    .requiredOption('--expect-mx <patterns>', 'the mx patterns of the published policy, comma-separated (for example mx1.example.com,*.mail.example.com)')
+    .option('--expect-mx <patterns>', 'the mx patterns of the published policy, comma-separated (for example mx1.example.com,*.mail.example.com); default: the domain\'s mx in the stage config')
+    .option('--stage <name>', 'take the mx patterns from this stage of the cdk.json config (default: its defaultStage)')
+    .option('--config <path>', 'the cdk.json to read the stage config from', 'cdk.json')
     .option('--expect-mode <mode>', 'the mode of the published policy', MtaStsMode.TESTING)
     .option('--days <n>', 'complete UTC days that must be clean', String(READINESS_DEFAULTS.days))
     .option('--grace-days <n>', 'most recent complete days not counted yet (late reports)', String(READINESS_DEFAULTS.graceDays))
@@ -313,11 +319,8 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
       const graceDays = intOption('--grace-days', o.graceDays, READINESS_DEFAULTS.graceDays, 0);
       const minSessions = intOption('--min-sessions', o.minSessions, READINESS_DEFAULTS.minSessions, 0);
       const minReporters = intOption('--min-reporters', o.minReporters, READINESS_DEFAULTS.minReporters, 0);
-      const mx = o.expectMx
-        .split(',')
-        .map((m) => m.trim())
-        .filter((m) => m !== '');
       const domain = o.domain.trim().toLowerCase().replace(/\.$/, '');
+      const mx = o.expectMx !== undefined ? o.expectMx.split(',').map((m) => m.trim()).filter((m) => m !== '') : configuredMx(domain, o);
       const progress = showProgress(o, ctx);
 
       let rollups: DailyRollup[];
@@ -367,6 +370,16 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
       ctx.out(o.json ? JSON.stringify(verdict, null, 2) + '\n' : renderVerdictText(verdict));
       ctx.exitCode = verdict.ready ? 0 : 1;
     });
+}
+
+/** The mx patterns the stage config publishes for `domain` (the reports must show this policy). */
+function configuredMx(domain: string, o: ReadinessCommandOptions): string[] {
+  const stage = resolveStage(loadConfigFile(o.config), o.stage);
+  const d = stage.domains.find((x) => x.domainName === domain);
+  if (!d) {
+    throw new CliError(`--domain "${domain}" is not in stage "${stage.name}" (its domains: ${stage.domains.map((x) => x.domainName).join(', ')}); give --stage, or --expect-mx`);
+  }
+  return [...d.policy.mx];
 }
 
 addCommand(registerReportsCommand);

@@ -22,6 +22,7 @@ async function run(...argv: string[]): Promise<Run> {
 }
 
 const MX = ['mx1.example.com', 'mx2.example.com'];
+const SHIPPED_CONFIG = path.join(__dirname, '..', '..', 'cdk.json');
 const NOW = '2026-12-01T10:00:00Z';
 const DAYS = Array.from({ length: 14 }, (_, i) => addDay('2026-11-15', i));
 const spec = (day: string, extra: Partial<ReportSpec> = {}): ReportSpec => ({ day, mx: MX, success: 200, ...extra });
@@ -130,6 +131,13 @@ describe('mta-sts readiness --dir', () => {
     expect(r.out).toContain('  2026-11-29        0          0           0       0  pending');
   });
 
+  test('without --expect-mx the mx patterns come from the stage config (the shipped prod stage)', async () => {
+    writeCleanHistory();
+    const r = await run('readiness', '--domain', 'example.com', '--now', NOW, '--config', SHIPPED_CONFIG, '--stage', 'prod', '--dir', path.join(tmp, 'in'));
+    expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days, 2 reporters, 4200 sessions)');
+    expect(r.code).toBe(0);
+  });
+
   test('dirty history: exit 1 with the blockers', async () => {
     writeCleanHistory();
     write('in/2026-11-20/google.json.gz', gzipJson(reportJson(spec('2026-11-20', { details: [{ type: 'certificate-expired', count: 12, mx: 'mx2.example.com' }] }))));
@@ -171,7 +179,8 @@ describe('mta-sts readiness --dir', () => {
   });
 
   test.each<[string, string[], RegExp]>([
-    ['no --expect-mx', ['readiness', '--domain', 'example.com', '--dir', '.'], /required option '--expect-mx <patterns>' not specified/],
+    ['no --expect-mx and a domain not in the stage', ['readiness', '--domain', 'example.com', '--now', NOW, '--config', SHIPPED_CONFIG, '--dir', '.'], /--domain "example.com" is not in stage "dev" \(its domains: dev.example.com\); give --stage, or --expect-mx/],
+    ['an unknown stage', ['readiness', '--domain', 'example.com', '--now', NOW, '--config', SHIPPED_CONFIG, '--stage', 'qa', '--dir', '.'], /stage "qa" is not in mtaSts.stages/],
     ['both --dir and --bucket', [...base, '--dir', '.', '--bucket', 'b'], /give exactly one of `--dir <dir>`/],
     ['neither --dir nor --bucket', base, /give exactly one of `--dir <dir>`/],
     ['a bad --days', [...base, '--dir', '.', '--days', 'two'], /`--days` must be a whole number, at least 1, got "two"/],
