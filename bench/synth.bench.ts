@@ -1,5 +1,5 @@
 // Synth time of a one-domain app built with MtaSts against a hand-written stack of the same AWS
-// resources (no validation, no warnings, no MX guard), measured alternately in one run, and the
+// resources (publisher, MX guard, records; no validation, no warnings), measured alternately in one run, and the
 // size of each cloud assembly. Target: MtaSts / hand-written <= 1.2.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,7 +67,19 @@ function handWritten(outdir: string): void {
     logGroup,
     timeout: Duration.minutes(15),
   });
+  const guardRole = new iam.Role(stack, 'GuardRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  guardRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [hostedZone.hostedZoneArn] }));
+  const guardFn = new lambda.Function(stack, 'Guard', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromAsset(join(__dirname, '..', 'assets', 'mx-guard')),
+    role: guardRole,
+    logGroup: new logs.LogGroup(stack, 'GuardLogGroup', { retention: logs.RetentionDays.THREE_MONTHS }),
+    timeout: Duration.minutes(3),
+  });
+  const guard = new CustomResource(stack, 'GuardCheck', { serviceToken: guardFn.functionArn, properties: { HostedZoneId: hostedZone.hostedZoneId, MxPatterns: ['mx1.example.com'] } });
   const publication = new CustomResource(stack, 'Publication', { serviceToken: fn.functionArn, properties: { BucketName: bucket.bucketName, PolicyText: BODY } });
+  publication.node.addDependency(guard);
   const target = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(distribution));
   new route53.ARecord(stack, 'A', { zone: hostedZone, recordName: 'mta-sts.example.com.', target });
   new route53.AaaaRecord(stack, 'Aaaa', { zone: hostedZone, recordName: 'mta-sts.example.com.', target });
