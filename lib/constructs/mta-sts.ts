@@ -15,6 +15,7 @@ import { TlsRptDestination } from '../policy/tls-rpt-destination';
 import { addMxGuard } from './private/mx-guard';
 import { acknowledgeNag } from './private/nag';
 import { PolicyPublisherProvider } from './private/policy-publisher-provider';
+import { SECURE_BUCKET_PROPS } from './private/secure-bucket';
 
 /** The object key senders fetch (RFC 8461 section 3.3). */
 export const POLICY_OBJECT_KEY = '.well-known/mta-sts.txt';
@@ -231,15 +232,8 @@ export class MtaSts extends Construct {
     }
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    const bucket = new s3.Bucket(this, 'Bucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: false,
-      removalPolicy,
-    });
+    // The bucket only holds the generated policy object.
+    const bucket = new s3.Bucket(this, 'Bucket', { ...SECURE_BUCKET_PROPS, removalPolicy });
     acknowledgeNag(bucket, [
       { id: 'AwsSolutions-S1', reason: 'The bucket only holds the generated policy file; reads are logged by CloudFront, writes by CloudTrail.' },
     ]);

@@ -35,6 +35,7 @@ import { addMonitoring } from './private/collector-monitoring';
 import { CollectorSetupProvider } from './private/collector-setup-provider';
 import { handlerCode } from './private/handler-code';
 import { acknowledgeNag } from './private/nag';
+import { SECURE_BUCKET_PROPS } from './private/secure-bucket';
 
 export { TlsRptDimension, TlsRptMetric } from './private/collector-config';
 
@@ -538,14 +539,9 @@ export class TlsRptCollector extends Construct {
       { id: 'ExpireQuarantine', prefix: STORE_PREFIXES.quarantine, expiration: quarantineDays },
     ];
     if (rollupDays) lifecycleRules.push({ id: 'ExpireRollups', prefix: STORE_PREFIXES.rollups, expiration: rollupDays });
+    // Raw keys are never overwritten (unique ids, If-None-Match); versioning would only add cost.
     const bucket = new s3.Bucket(this, 'Bucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Raw keys are never overwritten (unique ids, If-None-Match); versioning would only add cost.
-      versioned: false,
+      ...SECURE_BUCKET_PROPS,
       lifecycleRules,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       serverAccessLogsBucket: props.serverAccessLogsBucket,

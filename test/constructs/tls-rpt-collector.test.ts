@@ -4,7 +4,6 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { MtaSts } from '../../lib/constructs/mta-sts';
 import {
   RuleSetActivation,
@@ -15,6 +14,7 @@ import {
   TlsRptMetric,
 } from '../../lib/constructs/tls-rpt-collector';
 import { parseCollectorConfig } from '../../lib/constructs/private/collector-config';
+import { acknowledgementsOf, nagFindings } from '../helpers/nag';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 type Env = { account?: string; region?: string } | undefined;
@@ -479,18 +479,7 @@ describe('TlsRptCollector refuses bad props, naming the prop, the value and the 
 });
 
 describe('cdk-nag AwsSolutionsChecks', () => {
-  function nag(build: (stack: Stack, zone: route53.IHostedZone) => void): string {
-    const app = new App();
-    const stack = new Stack(app, 'NagStack', { env: ENV });
-    build(stack, zoneOf(stack));
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    try {
-      app.synth();
-      return '';
-    } catch (e) {
-      return (e as Error).message;
-    }
-  }
+  const nag = (build: (stack: Stack, zone: route53.IHostedZone) => void) => nagFindings((stack) => build(stack, zoneOf(stack)), ENV);
 
   test('the collector with both channels, beside an MtaSts, has no unacknowledged finding', () => {
     const out = nag((stack, hostedZone) => {
@@ -512,10 +501,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
 
   test('every acknowledgement of the collector carries a reason', () => {
     const { stack } = make();
-    const acks = stack.node
-      .findAll()
-      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
-      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    const acks = acknowledgementsOf(stack);
     expect(acks.length).toBeGreaterThan(5);
     for (const [id, reason] of acks) {
       expect(id).toMatch(/AwsSolutions-/);
