@@ -2,9 +2,10 @@ import { App, Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { ResolvedDomain, ResolvedStage } from '../config/stage-config';
+import { ResolvedCollector, ResolvedStage } from '../config/stage-config';
 import { MtaSts } from '../constructs/mta-sts';
 import { MtaStsCertificate } from '../constructs/mta-sts-certificate';
+import { TlsRptCollector, TlsRptDomain } from '../constructs/tls-rpt-collector';
 
 /** CloudFront's certificates live here. */
 const CERTIFICATE_REGION = 'us-east-1';
@@ -14,6 +15,9 @@ export interface StageStacks {
   readonly stacks: Map<string, Stack>;
   readonly certificateStacks: Map<string, Stack>;
   readonly domains: Map<string, MtaSts>;
+  /** The stack of the stage's TLS-RPT collector, when configured. */
+  readonly collectorStack?: Stack;
+  readonly collector?: TlsRptCollector;
 }
 
 /** PascalCase of a stage or group name, for stack ids. */
@@ -25,7 +29,7 @@ function pascal(name: string): string {
     .join('');
 }
 
-function zoneIn(scope: Construct, d: ResolvedDomain): route53.IHostedZone {
+function zoneIn(scope: Construct, d: { hostedZoneId: string; hostedZoneName: string }): route53.IHostedZone {
   const id = `Zone${d.hostedZoneId}`;
   return (
     (scope.node.tryFindChild(id) as route53.IHostedZone | undefined) ??
@@ -34,17 +38,37 @@ function zoneIn(scope: Construct, d: ResolvedDomain): route53.IHostedZone {
 }
 
 /**
+ * The stage's TLS-RPT collector, in its own stack in the stage's region, watching every domain
+ * of the stage (their `_smtp._tls` records point at it unless they have their own `tlsRpt`).
+ * It takes no reference from the domain stacks: its destinations are plain strings.
+ */
+function buildCollector(app: App, stage: ResolvedStage, c: ResolvedCollector): { stack: Stack; collector: TlsRptCollector } {
+  const stack = new Stack(app, `MtaSts${pascal(stage.name)}Collector`, {
+    env: { account: stage.account, region: stage.region },
+    description: `cdk-mta-sts: TLS-RPT report collector (stage ${stage.name})`,
+  });
+  Tags.of(stack).add('cdk-mta-sts:stage', stage.name);
+  const collector = new TlsRptCollector(stack, 'TlsRptCollector', {
+    email: c.email && { domainName: c.email.domainName, hostedZone: zoneIn(stack, c.email), localPart: c.email.localPart },
+    https: c.https && { domainName: c.https.domainName, hostedZone: zoneIn(stack, c.https), path: c.https.path },
+    domains: stage.domains.map((d) => TlsRptDomain.of({ domainName: d.domainName, mx: [...d.policy.mx] })),
+  });
+  return { stack, collector };
+}
+
+/**
  * Builds the stacks of one stage: one stack per group (by default one per domain, so stacks stay
  * far below CloudFormation's 500 resources and adding or removing a domain touches only its own
  * stack), each domain an `MtaSts` whose construct id is the domain name (stable). When the stage
  * is not in us-east-1, each group also gets a us-east-1 stack holding its certificates, passed
- * over with cross-region references.
+ * over with cross-region references. A stage with a `collector` gets its TLS-RPT collector stack.
  */
 export function buildStage(app: App, stage: ResolvedStage): StageStacks {
   const stacks = new Map<string, Stack>();
   const certificateStacks = new Map<string, Stack>();
   const domains = new Map<string, MtaSts>();
   const crossRegion = stage.region !== CERTIFICATE_REGION;
+  const built = stage.collector ? buildCollector(app, stage, stage.collector) : undefined;
   for (const d of stage.domains) {
     let stack = stacks.get(d.stack);
     if (!stack) {
@@ -84,6 +108,6 @@ export function buildStage(app: App, stage: ResolvedStage): StageStacks {
       }),
     );
   }
-  return { stacks, certificateStacks, domains };
+  return { stacks, certificateStacks, domains, collectorStack: built?.stack, collector: built?.collector };
 }
 

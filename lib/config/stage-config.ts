@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { normalizeHostname } from '../policy/domain-name';
+import { collectorDestinationUris } from '../constructs/private/collector-config';
+import { isWithinZone, normalizeHostname } from '../policy/domain-name';
 import { errorsOf, Finding, show } from '../policy/findings';
 import { modeFromString, MtaStsMode } from '../policy/mode';
 import { MtaStsPolicy, validatePolicyOptions } from '../policy/policy';
@@ -25,11 +26,21 @@ const domainSchema = z.strictObject({
   maxAge: z.number().optional(),
   stack: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'a stack group name (letters, digits, "-")').optional(),
 });
+const zonedNameShape = {
+  domainName: z.string(),
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id (Z followed by capital letters and digits)'),
+  hostedZoneName: z.string(),
+};
+const collectorSchema = z.strictObject({
+  email: z.strictObject({ ...zonedNameShape, localPart: z.string().optional() }).optional(),
+  https: z.strictObject({ ...zonedNameShape, path: z.string().optional() }).optional(),
+});
 const stageSchema = z.strictObject({
   account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1'),
   mode: modeSchema,
   domains: z.record(z.string(), z.strictObject(overridesShape)).optional(),
+  collector: collectorSchema.optional(),
 });
 const configSchema = z.strictObject({
   defaultStage: z.string().optional(),
@@ -56,12 +67,32 @@ export interface ResolvedDomain {
   readonly policy: MtaStsPolicy;
 }
 
+/** A channel of the stage's TLS-RPT collector: a name in a hosted zone. */
+export interface ResolvedCollectorChannel {
+  readonly domainName: string;
+  readonly hostedZoneId: string;
+  readonly hostedZoneName: string;
+  /** The local part (email) or path (https), when configured. */
+  readonly localPart?: string;
+  readonly path?: string;
+}
+
+/** The stage's TLS-RPT collector. */
+export interface ResolvedCollector {
+  readonly email?: ResolvedCollectorChannel;
+  readonly https?: ResolvedCollectorChannel;
+  /** Its `rua` destinations: every domain of the stage without its own `tlsRpt` publishes these. */
+  readonly destinations: TlsRptDestination[];
+}
+
 /** A stage: where it deploys and what. */
 export interface ResolvedStage {
   readonly name: string;
   readonly account: string;
   readonly region: string;
   readonly domains: ResolvedDomain[];
+  /** The stage's TLS-RPT collector, when configured. */
+  readonly collector?: ResolvedCollector;
 }
 
 /** Refused configuration: the message lists every problem with its JSON path, value and fix. */
@@ -120,7 +151,7 @@ export function parseConfig(raw: unknown): MtaStsConfig {
     problems.push(...problemsOf(domain.findings, path));
     const zone = normalizeHostname(d.hostedZoneName, 'hostedZoneName', 'a domain name');
     problems.push(...problemsOf(zone.findings, path));
-    if (domain.name && zone.name && domain.name !== zone.name && !domain.name.endsWith(`.${zone.name}`)) {
+    if (domain.name && zone.name && !isWithinZone(domain.name, zone.name)) {
       problems.push(`${jsonPath(path)}: \`hostedZoneName\` "${zone.name}" does not hold the domain "${domain.name}": give the zone that is the domain or one of its parents`);
     }
     const policyFindings = errorsOf(validatePolicyOptions({ mode: MtaStsMode.TESTING, mx: d.mx, maxAgeSeconds: d.maxAge }));
@@ -143,11 +174,40 @@ export function parseConfig(raw: unknown): MtaStsConfig {
       problems.push(...destinationProblems(o.tlsRpt, path));
     }
   }
+  for (const [stageName, stage] of Object.entries(config.stages)) {
+    if (stage.collector) problems.push(...collectorProblems(stage.collector, ['stages', stageName, 'collector']));
+  }
   if (config.defaultStage !== undefined && !(config.defaultStage in config.stages)) {
     problems.push(`${jsonPath(['defaultStage'])}: "${config.defaultStage}" is not a stage; known stages: ${Object.keys(config.stages).join(', ')}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function collectorProblems(c: NonNullable<MtaStsConfig['stages'][string]['collector']>, path: PropertyKey[]): string[] {
+  if (!c.email && !c.https) {
+    return [`${jsonPath(path)}: give \`email\`, \`https\` or both (each a domainName in a hosted zone), or remove the collector`];
+  }
+  const problems: string[] = [];
+  for (const [channel, ch] of [['email', c.email], ['https', c.https]] as const) {
+    if (!ch) continue;
+    const name = normalizeHostname(ch.domainName, 'domainName', 'a domain name');
+    const zone = normalizeHostname(ch.hostedZoneName, 'hostedZoneName', 'a domain name');
+    problems.push(...problemsOf([...name.findings, ...zone.findings], [...path, channel]));
+    if (name.name && zone.name && !isWithinZone(name.name, zone.name)) {
+      problems.push(`${jsonPath([...path, channel])}: \`hostedZoneName\` "${zone.name}" does not hold "${name.name}": give the zone that is the name or one of its parents`);
+    }
+  }
+  if (problems.length === 0) {
+    collectorDestinationUris(c.email, c.https).forEach((uri, i) => {
+      try {
+        TlsRptDestination.fromUri(uri, i === 0 && c.email ? 'email' : 'https');
+      } catch (e) {
+        problems.push(...((e as { findings?: Finding[] }).findings ?? []).map((f) => `${jsonPath(path)}: ${f.message}`));
+      }
+    });
+  }
+  return problems;
 }
 
 function destinationProblems(uris: string[] | undefined, path: PropertyKey[]): string[] {
@@ -177,13 +237,16 @@ export function resolveStage(config: MtaStsConfig, name?: string): ResolvedStage
     throw new ConfigError([`stage "${stageName}" is not in ${jsonPath(['stages'])}; known stages: ${known}`]);
   }
   const names = stage.domains ? Object.keys(stage.domains) : Object.keys(config.domains);
+  const collector = stage.collector ? resolveCollector(stage.collector) : undefined;
   const domains = names.map((domainName): ResolvedDomain => {
     const d = config.domains[domainName];
     const o = stage.domains?.[domainName] ?? {};
     const mode = modeFromString(o.mode ?? stage.mode)!;
     const mx = o.mx ?? d.mx;
     const maxAgeSeconds = o.maxAge ?? d.maxAge;
-    const tlsRpt = (o.tlsRpt ?? d.tlsRpt ?? []).map((u, i) => TlsRptDestination.fromUri(u, `tlsRpt[${i}]`));
+    // Own destinations win; otherwise the stage's collector receives the domain's reports.
+    const own = o.tlsRpt ?? d.tlsRpt;
+    const tlsRpt = own ? own.map((u, i) => TlsRptDestination.fromUri(u, `tlsRpt[${i}]`)) : (collector?.destinations ?? []);
     return {
       domainName: normalizeHostname(domainName, 'domain').name!,
       hostedZoneId: d.hostedZoneId,
@@ -196,7 +259,19 @@ export function resolveStage(config: MtaStsConfig, name?: string): ResolvedStage
       policy: MtaStsPolicy.create({ mode, mx, maxAgeSeconds }),
     };
   });
-  return { name: stageName, account: stage.account, region: stage.region, domains };
+  return { name: stageName, account: stage.account, region: stage.region, domains, collector };
+}
+
+function resolveCollector(c: NonNullable<MtaStsConfig['stages'][string]['collector']>): ResolvedCollector {
+  const channel = (ch: { domainName: string; hostedZoneId: string; hostedZoneName: string; localPart?: string; path?: string } | undefined) =>
+    ch && {
+      ...ch,
+      domainName: normalizeHostname(ch.domainName, 'domainName').name!,
+      hostedZoneName: normalizeHostname(ch.hostedZoneName, 'hostedZoneName').name!,
+    };
+  const email = channel(c.email);
+  const https = channel(c.https);
+  return { email, https, destinations: collectorDestinationUris(email, https).map((u) => TlsRptDestination.fromUri(u)) };
 }
 
 /** The default stack group of a domain: one stack per domain, named after it. */

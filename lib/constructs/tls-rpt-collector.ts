@@ -24,7 +24,10 @@ import {
   COLLECTOR_CONFIG_KEY,
   COLLECTOR_CONFIG_VERSION,
   collectorConfigHash,
+  collectorDestinationUris,
   CollectorDomainConfig,
+  DEFAULT_REPORT_LOCAL_PART,
+  DEFAULT_REPORT_PATH,
   renderCollectorConfig,
   TlsRptDimension,
   TlsRptMetric,
@@ -418,7 +421,7 @@ export class TlsRptCollector extends Construct {
 
     // Email channel.
     let emailDomain: string | undefined;
-    let localPart = 'tlsrpt';
+    let localPart = DEFAULT_REPORT_LOCAL_PART;
     if (props.email) {
       emailDomain = checkDomainInZone(props.email.domainName, props.email.hostedZone, 'email.domainName', findings);
       if (props.email.localPart !== undefined) {
@@ -456,7 +459,7 @@ export class TlsRptCollector extends Construct {
 
     // HTTPS channel.
     let httpsDomain: string | undefined;
-    let path = 'v1/report';
+    let path = DEFAULT_REPORT_PATH;
     let maxBodyBytes = 1024 * 1024;
     let rateLimit = 10;
     let burstLimit = 50;
@@ -512,8 +515,9 @@ export class TlsRptCollector extends Construct {
 
     // Destinations (validated by TlsRptDestination: the generator profile of RFC 8460 section 3).
     const dests: TlsRptDestination[] = [];
-    const emailAddress = emailDomain ? `${localPart}@${emailDomain}` : undefined;
-    const endpointUrl = httpsDomain ? `https://${httpsDomain}/${path}` : undefined;
+    const [mailtoUri] = collectorDestinationUris(emailDomain ? { domainName: emailDomain, localPart } : undefined);
+    const [endpointUrl] = collectorDestinationUris(undefined, httpsDomain ? { domainName: httpsDomain, path } : undefined);
+    const emailAddress = mailtoUri?.slice('mailto:'.length);
     if (emailAddress && !findings.some((f) => f.field.startsWith('email'))) {
       destinationOf(() => TlsRptDestination.mailto(emailAddress), 'email', emailAddress, dests, findings);
     }

@@ -29,6 +29,18 @@ describe('the shipped example config', () => {
     expect([...domains.keys()]).toEqual(['dev.example.com']);
   });
 
+  test('a stage with a collector gets its collector stack, and the domains publish its destinations', () => {
+    const { collectorStack, collector, domains } = build(shipped, 'prod');
+    expect(collectorStack!.stackName).toBe('MtaStsProdCollector');
+    expect(collectorStack!.region).toBe('eu-west-1');
+    expect(collector!.domainNames).toEqual(['example.com']);
+    const mtaSts = domains.get('example.com')!;
+    Template.fromStack(Stack.of(mtaSts)).hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: '_smtp._tls.example.com.',
+      ResourceRecords: [`"v=TLSRPTv1; rua=${collector!.destinations.map(String).join(',')}"`],
+    });
+  });
+
   test('a stage outside us-east-1 gets a us-east-1 certificate stack, referenced across regions', () => {
     const { stacks, certificateStacks } = build(shipped, 'prod');
     const [stack] = [...stacks.values()];

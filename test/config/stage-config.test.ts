@@ -49,6 +49,37 @@ describe('resolveStage', () => {
   });
 });
 
+describe('a stage collector', () => {
+  const withCollector = (collector: unknown, domainTlsRpt = true) => {
+    const c = base() as ReturnType<typeof base> & { stages: Record<string, Record<string, unknown>> };
+    if (!domainTlsRpt) delete (c.domains['example.com'] as Record<string, unknown>).tlsRpt;
+    c.stages.prod.collector = collector;
+    return c;
+  };
+  const channel = { domainName: 'tlsrpt.example.com', hostedZoneId: 'Z1EXAMPLE', hostedZoneName: 'example.com' };
+
+  test('receives the reports of domains without their own tlsRpt', () => {
+    const s = resolveStage(parseConfig(withCollector({ email: channel, https: { ...channel, path: '/tls/v2' } }, false)), 'prod');
+    expect(s.collector!.destinations.map(String)).toEqual(['mailto:tlsrpt@tlsrpt.example.com', 'https://tlsrpt.example.com/tls/v2']);
+    expect(s.domains[0].tlsRpt.map(String)).toEqual(['mailto:tlsrpt@tlsrpt.example.com', 'https://tlsrpt.example.com/tls/v2']);
+  });
+
+  test("a domain's own tlsRpt wins", () => {
+    const s = resolveStage(parseConfig(withCollector({ email: { ...channel, localPart: 'reports' } })), 'prod');
+    expect(s.collector!.destinations.map(String)).toEqual(['mailto:reports@tlsrpt.example.com']);
+    expect(s.domains[0].tlsRpt.map(String)).toEqual(['mailto:tlsrpt@example.com']);
+  });
+
+  test.each([
+    ['no channel', {}, 'mtaSts.stages.prod.collector: give `email`, `https` or both (each a domainName in a hosted zone), or remove the collector'],
+    ['a name outside its zone', { https: { ...channel, domainName: 'tlsrpt.example.org' } }, 'mtaSts.stages.prod.collector.https: `hostedZoneName` "example.com" does not hold "tlsrpt.example.org"'],
+    ['a bad name', { email: { ...channel, domainName: 'tls rpt.example.com' } }, 'mtaSts.stages.prod.collector.email: `domainName` must be a domain name, got "tls rpt.example.com": remove the white space'],
+    ['an unknown key', { email: { ...channel, port: 25 } }, 'mtaSts.stages.prod.collector.email: unknown key(s) "port"'],
+  ])('refuses %s', (_name, collector, message) => {
+    expect(() => parseConfig(withCollector(collector))).toThrow(message);
+  });
+});
+
 describe('parseConfig refuses bad configuration, naming the JSON path, the value and the fix', () => {
   const withChange = (change: (c: ReturnType<typeof base>) => void) => {
     const c = base();

@@ -5,6 +5,23 @@ import { createHash } from 'node:crypto';
 import { parseMxPattern } from '../../policy/mx-pattern';
 import { normalizeHostname } from '../../policy/domain-name';
 
+/** The default local part of the collector's report address. */
+export const DEFAULT_REPORT_LOCAL_PART = 'tlsrpt';
+/** The default path of the collector's HTTPS endpoint. */
+export const DEFAULT_REPORT_PATH = 'v1/report';
+
+/**
+ * The `rua` URIs of a collector with these channels (mailto first, then https): what
+ * `TlsRptCollector.destinations` holds, computed without CDK so that the CLI's `policy` command
+ * prints the same `_smtp._tls` value the app publishes.
+ */
+export function collectorDestinationUris(email?: { domainName: string; localPart?: string }, https?: { domainName: string; path?: string }): string[] {
+  const uris: string[] = [];
+  if (email) uris.push(`mailto:${email.localPart ?? DEFAULT_REPORT_LOCAL_PART}@${email.domainName}`);
+  if (https) uris.push(`https://${https.domainName}/${(https.path ?? DEFAULT_REPORT_PATH).replace(/^\//, '')}`);
+  return uris;
+}
+
 /**
  * The CloudWatch metrics the TLS-RPT collector's processor puts (all `Count`, statistic `Sum`).
  *
