@@ -101,6 +101,7 @@ describe('HTTPS ingest', () => {
     ['decoded (base64)', event('POST', Buffer.alloc(1025, 1), { 'content-type': 'application/tlsrpt+gzip' }, true)],
     ['decoded (text)', event('POST', 'y'.repeat(1025), { 'content-type': 'application/tlsrpt+json' })],
     ['far over, before decoding', event('POST', Buffer.alloc(100_000, 1), { 'content-type': 'application/tlsrpt+gzip' }, true)],
+    ['a 50 MB body', event('POST', Buffer.alloc(50 * 1024 * 1024, 1), { 'content-type': 'application/tlsrpt+gzip', 'content-length': String(50 * 1024 * 1024) }, true)],
   ])('a body over the cap (%s) is answered 413 and nothing is stored', async (_name, e) => {
     const res = await handler(e, undefined, deps());
     expect(res.statusCode).toBe(413);
