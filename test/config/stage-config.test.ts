@@ -51,9 +51,9 @@ describe('resolveStage', () => {
 
 describe('a stage collector', () => {
   const withCollector = (collector: unknown, domainTlsRpt = true) => {
-    const c = base() as ReturnType<typeof base> & { stages: Record<string, Record<string, unknown>> };
+    const c = base();
     if (!domainTlsRpt) delete (c.domains['example.com'] as Record<string, unknown>).tlsRpt;
-    c.stages.prod.collector = collector;
+    (c.stages.prod as Record<string, unknown>).collector = collector;
     return c;
   };
   const channel = { domainName: 'tlsrpt.example.com', hostedZoneId: 'Z1EXAMPLE', hostedZoneName: 'example.com' };
