@@ -1,5 +1,6 @@
 // The Route 53 record sets as the plan and the MX guard read them: plain data, no SDK, so that
 // the pure plan logic and its tests never need a client.
+import { canonicalHost } from '../policy/domain-name';
 
 /** One record set of a hosted zone, as Route 53 lists it, decoded. */
 export interface LiveRecordSet {
@@ -35,7 +36,7 @@ export function decodeRoute53Escapes(text: string): string {
 
 /** A Route 53 owner name the way names are compared here: decoded, lower case, no trailing dot. */
 export function canonicalRecordName(name: string): string {
-  return decodeRoute53Escapes(name).toLowerCase().replace(/\.$/, '');
+  return canonicalHost(decodeRoute53Escapes(name));
 }
 
 /**

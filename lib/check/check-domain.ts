@@ -1,7 +1,7 @@
 import { normalizeHostname } from '../policy/domain-name';
 import { error, Finding, info, MtaStsValidationError, Severity, warning } from '../policy/findings';
 import { MtaStsMode } from '../policy/mode';
-import { mxPatternMatches, parseMxPattern } from '../policy/mx-pattern';
+import { mxCoverage, mxPatternMatches, parseMxPattern } from '../policy/mx-pattern';
 import { decodePolicyBody, parsePolicy, ParsedPolicy } from '../policy/policy-parse';
 import { mtaStsRecordName, parseMtaStsRecords, parseTlsRptRecords, tlsRptRecordName } from '../policy/records';
 import { CheckOptions, resolveCheckOptions } from './check-options';
@@ -106,15 +106,16 @@ export async function checkDomain(domain: string, options: CheckOptions = {}): P
   const mxProbes: MxProbe[] = [];
   const patterns = parsed ? usablePatterns(parsed) : undefined;
   probes.forEach((p) => {
-    const covered = patterns === undefined ? undefined : patterns.some((pat) => mxPatternMatches(pat, p.probe.host));
+    const matchedBy = patterns?.filter((pat) => mxPatternMatches(pat, p.probe.host));
+    const covered = matchedBy === undefined ? undefined : matchedBy.length > 0;
     mxProbes.push({ ...p.probe, covered });
     if (covered === false && parsed) mxSection.findings.push(notCovered(p.probe.host, parsed, patterns!));
-    else if (covered) mxSection.ok.push(`MX host ${p.probe.host} is covered by the policy (${patterns!.filter((pat) => mxPatternMatches(pat, p.probe.host)).join(', ')})`);
+    else if (covered) mxSection.ok.push(`MX host ${p.probe.host} is covered by the policy (${matchedBy!.join(', ')})`);
     mxSection.ok.push(...p.ok);
     mxSection.findings.push(...p.findings);
   });
   if (patterns !== undefined && mxTargets.length > 0) {
-    for (const pat of patterns.filter((pt) => !mxTargets.some((t) => mxPatternMatches(pt, t.host)))) {
+    for (const pat of mxCoverage(patterns, mxTargets.map((t) => t.host)).unusedPatterns) {
       mxSection.findings.push(info('mx-pattern-unused', 'mx', `the policy's mx pattern "${pat}" matches none of the MX hosts (${mxTargets.map((t) => t.host).join(', ')}): harmless, but check it is not a typo`));
     }
   }

@@ -1,4 +1,5 @@
 import { promises as dns } from 'node:dns';
+import { canonicalHost } from '../policy/domain-name';
 import { error, Finding, info } from '../policy/findings';
 import { ResolvedCheckOptions } from './check-options';
 
@@ -76,14 +77,14 @@ export class DnsLookup {
 
   /** The CNAME target at `name`, if `name` is an alias (lower case, no trailing dot). */
   cname(name: string): Promise<DnsResult<string>> {
-    return this.run(async () => (await this.resolver.resolveCname(name)).map(canonicalName));
+    return this.run(async () => (await this.resolver.resolveCname(name)).map(canonicalHost));
   }
 
   /** MX records of `name`, sorted by preference then name. */
   mx(name: string): Promise<DnsResult<MxRecord>> {
     return this.run(async () =>
       (await this.resolver.resolveMx(name))
-        .map((r) => ({ exchange: canonicalName(r.exchange), priority: r.priority }))
+        .map((r) => ({ exchange: canonicalHost(r.exchange), priority: r.priority }))
         .sort((a, b) => a.priority - b.priority || a.exchange.localeCompare(b.exchange)),
     );
   }
@@ -174,7 +175,3 @@ function outcomeOf(code: string): DnsOutcome {
   }
 }
 
-/** Lower case, without the trailing dot. */
-function canonicalName(name: string): string {
-  return name.toLowerCase().replace(/\.$/, '');
-}

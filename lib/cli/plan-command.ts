@@ -1,11 +1,11 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { listRecordSets, route53Client, Route53Error } from '../aws/route53-records';
-import { loadConfigFile } from '../config/load-config';
 import { publishedDomain } from '../config/published-domain';
-import { ResolvedDomain, resolveStage } from '../config/stage-config';
+import { ResolvedDomain } from '../config/stage-config';
 import { mtaStsRecordName, policyHostName, tlsRptRecordName } from '../policy/records';
 import { LiveDomainRecords, planDomain, planExitCode, renderPlanJson, renderPlanText, StagePlan } from '../plan/plan';
 import { addCommand, CliError } from './program';
+import { stageDomains } from './stage-domains';
 
 /** The options of `mta-sts plan`, as commander parses them. */
 interface PlanCommandOptions {
@@ -68,15 +68,7 @@ addCommand((program, ctx) => {
     .option('--json', 'print JSON')
     .option('--strict', 'exit 1 when there are warnings (and no error)')
     .action(async (o: PlanCommandOptions) => {
-      const stage = resolveStage(loadConfigFile(o.config), o.stage);
-      let domains = stage.domains;
-      if (o.domain !== undefined) {
-        const wanted = o.domain.toLowerCase().replace(/\.$/, '');
-        domains = domains.filter((d) => d.domainName === wanted);
-        if (domains.length === 0) {
-          throw new CliError(`--domain "${o.domain}" is not in stage "${stage.name}"; its domains: ${stage.domains.map((d) => d.domainName).join(', ')}`);
-        }
-      }
+      const { stage, domains } = stageDomains(o);
       const plan = await planStage(planClients.route53(), stage.name, domains);
       ctx.out(o.json ? renderPlanJson(plan) : renderPlanText(plan));
       ctx.exitCode = planExitCode(plan, o.strict === true);

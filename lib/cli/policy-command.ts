@@ -1,8 +1,7 @@
-import { loadConfigFile } from '../config/load-config';
 import { PublishedDomain, publishedDomain } from '../config/published-domain';
-import { resolveStage } from '../config/stage-config';
 import { tlsRptRecordName } from '../policy/records';
-import { addCommand, CliError } from './program';
+import { addCommand } from './program';
+import { stageDomains } from './stage-domains';
 
 function renderText(p: PublishedDomain): string {
   const body = p.policyText
@@ -30,15 +29,7 @@ addCommand((program, ctx) => {
     .option('--config <path>', 'the cdk.json to read', 'cdk.json')
     .option('--json', 'print JSON')
     .action((opts: { stage?: string; domain?: string; config: string; json?: boolean }) => {
-      const stage = resolveStage(loadConfigFile(opts.config), opts.stage);
-      let domains = stage.domains;
-      if (opts.domain !== undefined) {
-        const wanted = opts.domain.toLowerCase().replace(/\.$/, '');
-        domains = domains.filter((d) => d.domainName === wanted);
-        if (domains.length === 0) {
-          throw new CliError(`--domain "${opts.domain}" is not in stage "${stage.name}"; its domains: ${stage.domains.map((d) => d.domainName).join(', ')}`);
-        }
-      }
+      const { stage, domains } = stageDomains(opts);
       const published = domains.map((d) => publishedDomain(stage.name, d));
       ctx.out(opts.json ? JSON.stringify(published, null, 2) + '\n' : published.map(renderText).join('\n'));
     });

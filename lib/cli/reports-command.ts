@@ -11,6 +11,7 @@ import { extractReportInput } from '../reports/input';
 import { assessReadiness, READINESS_DEFAULTS, ReadinessVerdict, readinessWindow } from '../reports/readiness';
 import { normalizeReport, normalizeReportValue } from '../reports/report';
 import { addCommand, CliContext, CliError } from './program';
+import { canonicalHost } from '../policy/domain-name';
 
 /** Progress is printed every this many files or objects (with `--progress`, or when stderr is a terminal). */
 export const PROGRESS_EVERY = 500;
@@ -319,7 +320,7 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
       const graceDays = intOption('--grace-days', o.graceDays, READINESS_DEFAULTS.graceDays, 0);
       const minSessions = intOption('--min-sessions', o.minSessions, READINESS_DEFAULTS.minSessions, 0);
       const minReporters = intOption('--min-reporters', o.minReporters, READINESS_DEFAULTS.minReporters, 0);
-      const domain = o.domain.trim().toLowerCase().replace(/\.$/, '');
+      const domain = canonicalHost(o.domain.trim());
       const mx = o.expectMx !== undefined ? o.expectMx.split(',').map((m) => m.trim()).filter((m) => m !== '') : configuredMx(domain, o);
       const progress = showProgress(o, ctx);
 

@@ -147,13 +147,7 @@ export function parseConfig(raw: unknown): MtaStsConfig {
   const domainMessages = new Map<string, Set<string>>();
   for (const [name, d] of Object.entries(config.domains)) {
     const path = ['domains', name];
-    const domain = normalizeHostname(name, 'domain name', 'a domain name');
-    problems.push(...problemsOf(domain.findings, path));
-    const zone = normalizeHostname(d.hostedZoneName, 'hostedZoneName', 'a domain name');
-    problems.push(...problemsOf(zone.findings, path));
-    if (domain.name && zone.name && !isWithinZone(domain.name, zone.name)) {
-      problems.push(`${jsonPath(path)}: \`hostedZoneName\` "${zone.name}" does not hold the domain "${domain.name}": give the zone that is the domain or one of its parents`);
-    }
+    problems.push(...zonedNameProblems(name, 'domain name', d.hostedZoneName, path, 'domain'));
     const policyFindings = errorsOf(validatePolicyOptions({ mode: MtaStsMode.TESTING, mx: d.mx, maxAgeSeconds: d.maxAge }));
     domainMessages.set(name, new Set(policyFindings.map((f) => `${f.code}:${f.field}`)));
     problems.push(...problemsOf(policyFindings, path));
@@ -190,31 +184,32 @@ function collectorProblems(c: NonNullable<MtaStsConfig['stages'][string]['collec
   }
   const problems: string[] = [];
   for (const [channel, ch] of [['email', c.email], ['https', c.https]] as const) {
-    if (!ch) continue;
-    const name = normalizeHostname(ch.domainName, 'domainName', 'a domain name');
-    const zone = normalizeHostname(ch.hostedZoneName, 'hostedZoneName', 'a domain name');
-    problems.push(...problemsOf([...name.findings, ...zone.findings], [...path, channel]));
-    if (name.name && zone.name && !isWithinZone(name.name, zone.name)) {
-      problems.push(`${jsonPath([...path, channel])}: \`hostedZoneName\` "${zone.name}" does not hold "${name.name}": give the zone that is the name or one of its parents`);
-    }
+    if (ch) problems.push(...zonedNameProblems(ch.domainName, 'domainName', ch.hostedZoneName, [...path, channel], 'name'));
   }
   if (problems.length === 0) {
-    collectorDestinationUris(c.email, c.https).forEach((uri, i) => {
-      try {
-        TlsRptDestination.fromUri(uri, i === 0 && c.email ? 'email' : 'https');
-      } catch (e) {
-        problems.push(...((e as { findings?: Finding[] }).findings ?? []).map((f) => `${jsonPath(path)}: ${f.message}`));
-      }
-    });
+    const channels = [...(c.email ? ['email'] : []), ...(c.https ? ['https'] : [])];
+    problems.push(...destinationProblems(collectorDestinationUris(c.email, c.https), path, (i) => channels[i]));
   }
   return problems;
 }
 
-function destinationProblems(uris: string[] | undefined, path: PropertyKey[]): string[] {
+/** A name and the hosted zone that must hold it: both valid domain names, the name in the zone. */
+function zonedNameProblems(value: string, field: string, hostedZoneName: string, path: PropertyKey[], noun: 'domain' | 'name'): string[] {
+  const name = normalizeHostname(value, field, 'a domain name');
+  const zone = normalizeHostname(hostedZoneName, 'hostedZoneName', 'a domain name');
+  const problems = problemsOf([...name.findings, ...zone.findings], path);
+  if (name.name && zone.name && !isWithinZone(name.name, zone.name)) {
+    const what = noun === 'domain' ? `the domain "${name.name}"` : `"${name.name}"`;
+    problems.push(`${jsonPath(path)}: \`hostedZoneName\` "${zone.name}" does not hold ${what}: give the zone that is the ${noun} or one of its parents`);
+  }
+  return problems;
+}
+
+function destinationProblems(uris: string[] | undefined, path: PropertyKey[], field: (i: number) => string = (i) => `tlsRpt[${i}]`): string[] {
   const problems: string[] = [];
   (uris ?? []).forEach((uri, i) => {
     try {
-      TlsRptDestination.fromUri(uri, `tlsRpt[${i}]`);
+      TlsRptDestination.fromUri(uri, field(i));
     } catch (e) {
       problems.push(...((e as { findings?: Finding[] }).findings ?? []).map((f) => `${jsonPath(path)}: ${f.message}`));
     }

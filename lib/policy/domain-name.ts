@@ -82,9 +82,14 @@ export function normalizeHostname(value: unknown, field: string, what = 'a host 
   return { name, findings: [] };
 }
 
-/** True when `name` equals `zone` or lies below it (both normalised, no trailing dots). */
+/** Lower case, no trailing dot: how host and domain names are compared (DNS names are case-insensitive). */
+export function canonicalHost(host: string): string {
+  return host.toLowerCase().replace(/\.$/, '');
+}
+
+/** True when `name` equals `zone` or lies below it (compared as `canonicalHost`). */
 export function isWithinZone(name: string, zone: string): boolean {
-  const n = name.toLowerCase().replace(/\.$/, '');
-  const z = zone.toLowerCase().replace(/\.$/, '');
+  const n = canonicalHost(name);
+  const z = canonicalHost(zone);
   return n === z || n.endsWith('.' + z);
 }

@@ -1,4 +1,4 @@
-import { normalizeHostname } from './domain-name';
+import { canonicalHost, normalizeHostname } from './domain-name';
 import { error, Finding, show } from './findings';
 
 /** The result of parsing one `mx` pattern. */
@@ -53,11 +53,6 @@ export function parseMxPattern(value: unknown, field = 'mx'): ParsedMxPattern {
     return { findings: host.findings.map((f) => ({ ...f, message: f.message.replace(show(rest), show(value)) })) };
   }
   return { pattern: wildcard ? `*.${host.name}` : host.name, findings: [] };
-}
-
-/** Lower case, no trailing dot: how MX host names are compared. */
-export function canonicalHost(host: string): string {
-  return host.toLowerCase().replace(/\.$/, '');
 }
 
 /**

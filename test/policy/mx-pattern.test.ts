@@ -1,4 +1,5 @@
-import { canonicalHost, mxCoverage, mxPatternMatches, parseMxPattern } from '../../lib/policy/mx-pattern';
+import { canonicalHost } from '../../lib/policy/domain-name';
+import { mxCoverage, mxPatternMatches, parseMxPattern } from '../../lib/policy/mx-pattern';
 
 describe('parseMxPattern accepts and normalises', () => {
   test.each([
