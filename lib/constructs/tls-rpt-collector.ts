@@ -5,7 +5,6 @@ import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -36,7 +35,7 @@ import { addEmailChannel } from './private/collector-email';
 import { addHttpsChannel } from './private/collector-https';
 import { addMonitoring } from './private/collector-monitoring';
 import { CollectorSetupProvider } from './private/collector-setup-provider';
-import { handlerCode } from './private/handler-code';
+import { handlerFunction } from './private/handler-function';
 import { acknowledgeNag } from './private/nag';
 import { SECURE_BUCKET_PROPS } from './private/secure-bucket';
 
@@ -582,12 +581,29 @@ export class TlsRptCollector extends Construct {
     acknowledgeNag(this.deadLetterQueue, [
       { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter destination of the processor; its messages are kept 14 days and alarmed on.' },
     ]);
-    const processorLogGroup = new logs.LogGroup(this, 'ProcessorLogGroup', { retention: logs.RetentionDays.THREE_MONTHS });
-    const processorRole = new iam.Role(this, 'ProcessorRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'cdk-mta-sts: parses stored TLS-RPT reports into normalised reports, rollups, quarantine and metrics',
-    });
-    processorLogGroup.grantWrite(processorRole);
+    const { function: processor, role: processorRole } = handlerFunction(
+      this,
+      { logGroup: 'ProcessorLogGroup', role: 'ProcessorRole', function: 'Processor' },
+      {
+        handler: 'tls-rpt-processor',
+        description: 'parses each stored TLS-RPT input into a normalised report, rollups and metrics, or quarantines it',
+        roleDescription: 'parses stored TLS-RPT reports into normalised reports, rollups, quarantine and metrics',
+        memorySize: 1024,
+        timeout: Duration.minutes(2),
+        extra: {
+          environment: {
+            METRIC_NAMESPACE: namespace,
+            CONFIG_KEY: COLLECTOR_CONFIG_KEY,
+            MAX_INPUT_BYTES: String(PROCESSOR_MAX_INPUT_BYTES),
+            // Changes with the configuration, so containers that cached the old one are replaced.
+            CONFIG_VERSION: Lazy.string({ produce: () => collectorConfigHash(render()) }),
+          },
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(6),
+          onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+        },
+      },
+    );
     processorRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadRawInputsAndConfig',
@@ -610,28 +626,6 @@ export class TlsRptCollector extends Construct {
         conditions: { StringEquals: { 'cloudwatch:namespace': namespace } },
       }),
     );
-    const processor = new lambda.Function(this, 'Processor', {
-      description: 'cdk-mta-sts: parses each stored TLS-RPT input into a normalised report, rollups and metrics, or quarantines it',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: handlerCode('tls-rpt-processor'),
-      role: processorRole,
-      logGroup: processorLogGroup,
-      memorySize: 1024,
-      timeout: Duration.minutes(2),
-      environment: {
-        METRIC_NAMESPACE: namespace,
-        CONFIG_KEY: COLLECTOR_CONFIG_KEY,
-        MAX_INPUT_BYTES: String(PROCESSOR_MAX_INPUT_BYTES),
-        // Changes with the configuration, so containers that cached the old one are replaced.
-        CONFIG_VERSION: Lazy.string({ produce: () => collectorConfigHash(render()) }),
-      },
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
-    });
-    processor.node.addDependency(processorRole);
     processor.node.addDependency(config);
     this.processor = processor;
     bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(processor), { prefix: STORE_PREFIXES.raw });

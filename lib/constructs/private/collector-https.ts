@@ -10,7 +10,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { handlerCode } from './handler-code';
+import { handlerFunction } from './handler-function';
 import { acknowledgeNag } from './nag';
 
 /** What the HTTPS channel needs. */
@@ -48,26 +48,18 @@ export function addHttpsChannel(scope: Construct, props: HttpsChannelProps): Htt
     props.certificate ??
     new acm.Certificate(scope, 'HttpsCertificate', { domainName: props.domainName, validation: acm.CertificateValidation.fromDns(props.hostedZone) });
 
-  const logGroup = new logs.LogGroup(scope, 'IngestLogGroup', { retention: logs.RetentionDays.THREE_MONTHS });
-  const role = new iam.Role(scope, 'IngestRole', {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description: 'cdk-mta-sts: stores TLS-RPT reports POSTed over HTTPS in the report bucket',
-  });
-  logGroup.grantWrite(role);
+  const { function: fn, role } = handlerFunction(
+    scope,
+    { logGroup: 'IngestLogGroup', role: 'IngestRole', function: 'Ingest' },
+    {
+      handler: 'tls-rpt-ingest',
+      description: 'stores TLS-RPT reports POSTed to the HTTPS endpoint (RFC 8460 section 5.3)',
+      roleDescription: 'stores TLS-RPT reports POSTed over HTTPS in the report bucket',
+      timeout: Duration.seconds(15),
+      extra: { environment: { BUCKET_NAME: props.bucket.bucketName, MAX_BODY_BYTES: String(props.maxBodyBytes) } },
+    },
+  );
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(`${props.rawPrefix}*`)] }));
-  const fn = new lambda.Function(scope, 'Ingest', {
-    description: 'cdk-mta-sts: stores TLS-RPT reports POSTed to the HTTPS endpoint (RFC 8460 section 5.3)',
-    runtime: lambda.Runtime.NODEJS_24_X,
-    architecture: lambda.Architecture.ARM_64,
-    handler: 'index.handler',
-    code: handlerCode('tls-rpt-ingest'),
-    role,
-    logGroup,
-    memorySize: 256,
-    timeout: Duration.seconds(15),
-    environment: { BUCKET_NAME: props.bucket.bucketName, MAX_BODY_BYTES: String(props.maxBodyBytes) },
-  });
-  fn.node.addDependency(role);
 
   const apiDomainName = new apigwv2.DomainName(scope, 'HttpsDomainName', {
     domainName: props.domainName,

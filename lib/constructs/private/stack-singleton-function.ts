@@ -1,24 +1,8 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { handlerCode } from './handler-code';
-
-/** How a stack-wide handler is made. */
-export interface StackSingletonFunctionProps {
-  /** The bundled handler's name (`assets/<name>/`). */
-  readonly handler: string;
-  /** What the function does, for the console. */
-  readonly description: string;
-  /** How long one invocation may run. */
-  readonly timeout: Duration;
-  /**
-   * Memory in MiB.
-   * @default 256
-   */
-  readonly memorySize?: number;
-}
+import { handlerFunction, HandlerFunctionProps } from './handler-function';
 
 /**
  * A Lambda function that exists once per stack (found with `tryFindChild`, never a static
@@ -37,25 +21,10 @@ export abstract class StackSingletonFunction extends Construct {
   /** The function's role, for grants. */
   protected readonly role: iam.Role;
 
-  protected constructor(scope: Construct, id: string, props: StackSingletonFunctionProps) {
+  protected constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.THREE_MONTHS });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `cdk-mta-sts: ${props.description}`,
-    });
-    logGroup.grantWrite(this.role);
-    this.function = new lambda.Function(this, 'Function', {
-      description: `cdk-mta-sts: ${props.description}`,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: handlerCode(props.handler),
-      role: this.role,
-      logGroup,
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout,
-    });
-    this.function.node.addDependency(this.role);
+    const made = handlerFunction(this, { logGroup: 'LogGroup', role: 'Role', function: 'Function' }, props);
+    this.function = made.function;
+    this.role = made.role;
   }
 }
