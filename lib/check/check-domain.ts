@@ -5,7 +5,7 @@ import { mxCoverage, mxPatternMatches, parseMxPattern } from '../policy/mx-patte
 import { decodePolicyBody, parsePolicy, ParsedPolicy } from '../policy/policy-parse';
 import { mtaStsRecordName, parseMtaStsRecords, parseTlsRptRecords, tlsRptRecordName } from '../policy/records';
 import { CheckOptions, resolveCheckOptions } from './check-options';
-import { CheckReport, CheckSection, CheckSectionId, MxProbe, PolicySummary } from './check-report';
+import { CheckReport, CheckSection, CheckSectionId, MxProbe, PolicySummary, SmtpStage } from './check-report';
 import { DnsLookup, DnsOutcome, DnsResult, isTransportFailure, MxRecord } from './dns-lookup';
 import { fetchPolicy, notLookedUpInfo, PolicyFetchResult } from './policy-fetch';
 import { MxProbeResult, MxTarget, probeMxHosts } from './smtp-probe';
@@ -88,8 +88,11 @@ export async function checkDomain(domain: string, options: CheckOptions = {}): P
   // Policy fetch and MX probes, together.
   const [fetched, probes] = await Promise.all([
     fetchPolicy(name, lookup, opts),
-    mxTargets.length > 0 ? probeMxHosts(mxTargets, lookup, opts) : Promise.resolve([] as MxProbeResult[]),
+    mxTargets.length > 0 && opts.probeSmtp ? probeMxHosts(mxTargets, lookup, opts) : Promise.resolve(mxTargets.map(notProbed)),
   ]);
+  if (!opts.probeSmtp && mxTargets.length > 0) {
+    mxSection.findings.push(info('mx-not-probed', 'mx', `STARTTLS on ${mxTargets.map((t) => t.host).join(', ')} was not probed (SMTP probes are off here): run \`mta-sts check ${name}\` from a host that may connect to port 25`));
+  }
 
   // Policy.
   const { parsed, text } = readPolicy(fetched, policySection);
@@ -146,6 +149,11 @@ export async function checkDomain(domain: string, options: CheckOptions = {}): P
     policy,
     mx: mxProbes,
   });
+}
+
+/** An MX host matched against the policy without an SMTP connection (`probeSmtp` off). */
+function notProbed(t: MxTarget): MxProbeResult {
+  return { probe: { host: t.host, priority: t.priority, addresses: [], stage: SmtpStage.RESOLVE, elapsedMs: 0 }, ok: [], findings: [] };
 }
 
 function section(id: CheckSectionId): CheckSection {

@@ -81,6 +81,12 @@ export interface CheckOptions {
    * @default - the current time
    */
   readonly now?: Date;
+  /**
+   * Whether to probe STARTTLS on the MX hosts. Off where port 25 is blocked (AWS Lambda): the MX
+   * hosts are still matched against the policy, but not connected to.
+   * @default true
+   */
+  readonly probeSmtp?: boolean;
 }
 
 /** A DNS server address split into host and port. */
@@ -150,6 +156,8 @@ export interface ResolvedCheckOptions {
   readonly ehloName: string;
   /** The clock for expiry checks, or undefined for the current time. */
   readonly now?: Date;
+  /** Whether the MX hosts are probed over SMTP. */
+  readonly probeSmtp: boolean;
 }
 
 /** Fills in the defaults of `options`; throws an `Error` naming a bad value. */
@@ -182,5 +190,6 @@ export function resolveCheckOptions(options: CheckOptions = {}): ResolvedCheckOp
     certExpiryWarningDays: positive('certExpiryWarningDays', options.certExpiryWarningDays, DEFAULT_CERT_EXPIRY_WARNING_DAYS),
     ehloName: options.ehloName ?? 'mta-sts-check.localhost',
     now: options.now,
+    probeSmtp: options.probeSmtp ?? true,
   };
 }
