@@ -82,9 +82,17 @@ export function normalizeHostname(value: unknown, field: string, what = 'a host 
   return { name, findings: [] };
 }
 
-/** Lower case, no trailing dot: how host and domain names are compared (DNS names are case-insensitive). */
+/**
+ * Lower case, no trailing dot, A-labels: how host and domain names are compared (DNS names are
+ * case-insensitive, and `ñaca.com` is `xn--aca-6ma.com` on the wire). A name with non-ASCII
+ * characters that is no valid internationalised name is only lower-cased.
+ */
 export function canonicalHost(host: string): string {
-  return host.toLowerCase().replace(/\.$/, '');
+  const lower = host.toLowerCase().replace(/\.$/, '');
+  if (!/[^\x00-\x7f]/.test(lower)) return lower;
+  const wildcard = lower.startsWith('*.');
+  const ascii = domainToASCII(wildcard ? lower.slice(2) : lower);
+  return ascii === '' ? lower : (wildcard ? '*.' : '') + ascii;
 }
 
 /** True when `name` equals `zone` or lies below it (compared as `canonicalHost`). */

@@ -2,6 +2,7 @@ import { error, Finding, info, show, warning } from './findings';
 import { modeFromString, MtaStsMode } from './mode';
 import { parseMxPattern } from './mx-pattern';
 import { MAX_MAX_AGE_SECONDS, validateMaxAge } from './policy';
+import { trimWsp } from './private/text';
 
 /** The largest body a real sender accepts (postfix-mta-sts-resolver: 65536 bytes). */
 export const MAX_POLICY_BYTES = 65536;
@@ -69,7 +70,7 @@ export function parsePolicy(text: string): ParsedPolicy {
       return;
     }
     const key = line.slice(0, colon);
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    const value = trimWsp(line.slice(colon + 1));
     if (/^[ \t]/.test(key)) {
       findings.push(error('policy-line-malformed', `line ${n}`, `line ${n} ${show(line)} starts with white space; the key must start the line`));
       return;
@@ -90,8 +91,9 @@ export function parsePolicy(text: string): ParsedPolicy {
       return;
     }
     if (!KNOWN_KEYS.has(key)) {
-      if (!(key in extensions)) extensions[key] = value;
-      findings.push(warning('policy-unknown-key', key, `unknown key ${show(key)} (line ${n}): senders ignore it, but checkdmarc and MailCheck report it as an error; remove it`));
+      // defineProperty: a key such as `constructor` is stored as data, never looked up on the prototype.
+      if (!Object.hasOwn(extensions, key)) Object.defineProperty(extensions, key, { value, enumerable: true, writable: true, configurable: true });
+      findings.push(unknownKeyFinding(key, n));
       return;
     }
     if (values.has(key)) {
@@ -121,7 +123,7 @@ export function parsePolicy(text: string): ParsedPolicy {
 
   const version = values.get('version');
   if (version === undefined) {
-    findings.push(error('policy-version-missing', 'version', '`version` is missing: add "version: STSv1" as the first line'));
+    findings.push(error('policy-version-missing', 'version', '`version` is missing' + (caseVariant(extensions, 'version') ?? ': add "version: STSv1" as the first line')));
   } else if (version !== 'STSv1') {
     findings.push(error('policy-version-invalid', 'version', `\`version\` must be exactly STSv1, got ${show(version)}`));
   }
@@ -129,7 +131,8 @@ export function parsePolicy(text: string): ParsedPolicy {
   const modeText = values.get('mode');
   const mode = modeText === undefined ? undefined : modeFromString(modeText);
   if (modeText === undefined) {
-    findings.push(error('policy-mode-missing', 'mode', '`mode` is missing: add "mode: testing" (or enforce, none)'));
+    // Never suggest a value: "mode: testing" would demote a policy meant as enforce.
+    findings.push(error('policy-mode-missing', 'mode', '`mode` is missing' + (caseVariant(extensions, 'mode') ?? ': add a "mode:" line with enforce, testing or none')));
   } else if (mode === undefined) {
     findings.push(error('policy-mode-invalid', 'mode', `\`mode\` must be enforce, testing or none (lower case), got ${show(modeText)}`));
   }
@@ -137,7 +140,7 @@ export function parsePolicy(text: string): ParsedPolicy {
   let maxAgeSeconds: number | undefined;
   const maxAgeText = values.get('max_age');
   if (maxAgeText === undefined) {
-    findings.push(error('policy-max-age-missing', 'max_age', '`max_age` is missing: add "max_age: 86400" (seconds)'));
+    findings.push(error('policy-max-age-missing', 'max_age', '`max_age` is missing' + (caseVariant(extensions, 'max_age') ?? ': add "max_age: 86400" (seconds)')));
   } else if (!/^\d{1,10}$/.test(maxAgeText)) {
     findings.push(error('policy-max-age-invalid', 'max_age', `\`max_age\` must be 1 to 10 digits, got ${show(maxAgeText)}`));
   } else {
@@ -158,11 +161,31 @@ export function parsePolicy(text: string): ParsedPolicy {
 
   if (mx.length === 0) {
     if (mode === MtaStsMode.TESTING || mode === MtaStsMode.ENFORCE) {
-      findings.push(error('policy-mx-missing', 'mx', `mode ${mode} needs at least one \`mx\` line; senders reject the policy without one`));
+      findings.push(error('policy-mx-missing', 'mx', `mode ${mode} needs at least one \`mx\` line; senders reject the policy without one` + (caseVariant(extensions, 'mx') ?? '')));
     } else if (mode === MtaStsMode.NONE) {
       findings.push(warning('policy-mx-missing-none', 'mx', 'no `mx` line: legal with mode none, but MailCheck reports it as an error; keep your MX hosts listed'));
     }
   }
+  findings.push(...mxFindings(mx, mode));
+
+  return { version, mode, mx, maxAgeSeconds, extensions, findings };
+}
+
+/**
+ * The findings about the `mx` values.
+ *
+ * The choice (RFC-NOTES section 3.2): a value that is not a pattern at all (empty, a character
+ * outside letters, digits, "-" and ".", a "*" other than the whole left-most label, an empty
+ * label) breaks the `["*."] Domain` grammar of RFC 8461 section 3.2, so it is an error whatever
+ * the other lines say: a sender that checks the grammar rejects the whole policy, and one that
+ * does not can never match it. A trailing dot or an IP address is a warning, as is a pattern
+ * that parses but is too broad or one label: senders read those lines and merely match nothing
+ * with them. On top of that, a testing or enforce policy left with no usable mx at all gets
+ * its own error, since under enforce such a policy refuses every MX host.
+ */
+function mxFindings(mx: readonly string[], mode: MtaStsMode | undefined): Finding[] {
+  const findings: Finding[] = [];
+  let usable = 0;
   mx.forEach((m, i) => {
     if (m.endsWith('.') || /^\d{1,3}(\.\d{1,3}){3}$/.test(m) || m.startsWith('[')) {
       findings.push(warning('policy-mx-form', `mx[${i}]`, `\`mx\` ${show(m)} is not a valid pattern (no trailing dot, no IP address): MailCheck rejects it and it matches no MX host name`));
@@ -170,13 +193,49 @@ export function parsePolicy(text: string): ParsedPolicy {
     }
     const parsed = parseMxPattern(m, `mx[${i}]`);
     if (parsed.pattern === undefined) {
-      findings.push(...parsed.findings.map((f) => warning('policy-mx-form', f.field, `${f.message} (it matches no MX host)`)));
-    } else if (parsed.pattern !== m) {
+      const notAPattern = parsed.findings.some((f) => !MX_PARSES_BUT_MATCHES_NOTHING.has(f.code));
+      findings.push(
+        ...parsed.findings.map((f) =>
+          notAPattern
+            ? error('policy-mx-invalid', f.field, `${f.message} (the policy grammar allows only a host name, optionally after "*."; fix or remove the line)`)
+            : warning('policy-mx-form', f.field, `${f.message} (it matches no MX host)`),
+        ),
+      );
+      return;
+    }
+    usable++;
+    if (parsed.pattern !== m) {
       findings.push(info('policy-mx-not-canonical', `mx[${i}]`, `\`mx\` ${show(m)} is better written ${show(parsed.pattern)} (lower-case A-labels)`));
     }
   });
+  if (mx.length > 0 && usable === 0 && (mode === MtaStsMode.ENFORCE || mode === MtaStsMode.TESTING)) {
+    findings.push(
+      error(
+        'policy-mx-none-valid',
+        'mx',
+        `mode ${mode} with no valid \`mx\` pattern (${mx.map(show).join(', ')}): no MX host can match, so under enforce senders refuse to deliver any mail; list your MX host names (for example mx1.example.com or *.mail.example.com)`,
+      ),
+    );
+  }
+  return findings;
+}
 
-  return { version, mode, mx, maxAgeSeconds, extensions, findings };
+/** `parseMxPattern` codes for values that fit the grammar but match no real MX host. */
+const MX_PARSES_BUT_MATCHES_NOTHING = new Set(['mx-wildcard-too-broad', 'name-single-label', 'name-numeric-tld']);
+
+/** The finding for an unknown key; a known key in another case gets the advice to rename it. */
+function unknownKeyFinding(key: string, line: number): Finding {
+  const known = key.toLowerCase();
+  if (KNOWN_KEYS.has(known)) {
+    return warning('policy-key-case', key, `line ${line}: keys are case-sensitive, so senders ignore ${show(key)} as an unknown key; rename it to "${known}" and keep its value`);
+  }
+  return warning('policy-unknown-key', key, `unknown key ${show(key)} (line ${line}): senders ignore it, but checkdmarc and MailCheck report it as an error; remove it`);
+}
+
+/** The end of a "missing" message when the key is there in another case, else undefined. */
+function caseVariant(extensions: Record<string, string>, key: string): string | undefined {
+  const found = Object.keys(extensions).find((k) => k.toLowerCase() === key);
+  return found === undefined ? undefined : `: the policy has ${show(found)}, but keys are case-sensitive; rename ${show(found)} to "${key}"`;
 }
 
 /** A policy body decoded from the bytes a server sent, with the findings about the bytes. */

@@ -1,7 +1,16 @@
 import { error, Finding, info, show, warning } from './findings';
 import { POLICY_ID_PATTERN } from './policy';
 import { checkRuaUri, TlsRptDestination } from './tls-rpt-destination';
-import { EXTENSION_NAME, EXTENSION_VALUE, firstOfEach, selectTxtRecord, splitTxtFields } from './txt-fields';
+import { splitOnWspSeparator } from './private/text';
+import { EXTENSION_NAME, EXTENSION_VALUE, firstOfEach, selectTxtRecord, splitTxtFields, TxtRecordKind } from './txt-fields';
+
+const MTA_STS_RECORD_KIND: TxtRecordKind = {
+  prefix: 'v=STSv1;',
+  what: 'MTA-STS record',
+  countsEveryRecord: 'go-mtasts and checkdmarc',
+  keepsByVersionPrefix: 'postfix-mta-sts-resolver',
+};
+const TLS_RPT_RECORD_KIND: TxtRecordKind = { prefix: 'v=TLSRPTv1;', what: 'TLS-RPT record', countsEveryRecord: 'checkdmarc' };
 
 /** The longest TXT character-string (RFC 1035): we publish each record as a single string. */
 export const MAX_TXT_STRING_BYTES = 255;
@@ -76,7 +85,7 @@ export interface ParsedMtaStsRecord {
  * @param field the record's name, for messages
  */
 export function parseMtaStsRecords(records: readonly (readonly string[])[], field = '_mta-sts TXT'): ParsedMtaStsRecord {
-  const selected = selectTxtRecord(records, 'v=STSv1;', field, 'MTA-STS record');
+  const selected = selectTxtRecord(records, MTA_STS_RECORD_KIND, field);
   const findings = [...selected.findings];
   if (selected.record === undefined) return { findings };
   const split = splitTxtFields(selected.record, field);
@@ -117,11 +126,11 @@ export interface ParsedTlsRptRecord {
  * separated by `*WSP "," *WSP`.
  */
 export function parseTlsRptRecords(records: readonly (readonly string[])[], field = '_smtp._tls TXT'): ParsedTlsRptRecord {
-  const selected = selectTxtRecord(records, 'v=TLSRPTv1;', field, 'TLS-RPT record');
+  const selected = selectTxtRecord(records, TLS_RPT_RECORD_KIND, field);
   const findings = [...selected.findings];
   if (selected.record === undefined) return { rua: [], findings };
   // `rua` may hold "*WSP , *WSP" between URIs: join those before the field split sees spaces.
-  const compact = selected.record.replace(/(rua=)([^;]*)/, (_m, name: string, value: string) => name + value.replace(/[ \t]*,[ \t]*/g, ','));
+  const compact = selected.record.replace(/(rua=)([^;]*)/, (_m, name: string, value: string) => name + splitOnWspSeparator(value, ',').join(','));
   if (compact !== selected.record) {
     findings.push(warning('tlsrpt-rua-spaces', field, `${field}: white space around "," in rua is legal, but checkdmarc rejects it; write the URIs separated by "," alone`));
   }

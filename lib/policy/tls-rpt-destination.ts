@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { normalizeHostname } from './domain-name';
 import { error, Finding, MtaStsValidationError, Severity, show, warning } from './findings';
 
@@ -32,6 +33,12 @@ export function checkRuaUri(uri: string, field: string): Finding[] {
     if (at <= 0 || at === address.length - 1 || address.indexOf('@') !== at) {
       return bad('rua-mailto-address', 'a mailto: destination needs one address of the form user@domain (for example mailto:tlsrpt@example.com)');
     }
+    if (/[^\x00-\x7f]/.test(address.slice(0, at))) {
+      return bad(
+        'rua-non-ascii',
+        `the local part ${show(address.slice(0, at))} is not ASCII: the TLS-RPT record must be US-ASCII (RFC 8460 section 3) and a mailto: URI cannot carry an internationalised mailbox; use an ASCII mailbox`,
+      );
+    }
     if (!/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$/.test(address.slice(0, at)) || /^\.|\.\.|\.$/.test(address.slice(0, at))) {
       return bad('rua-mailto-address', `the local part ${show(address.slice(0, at))} is not a valid address local part`);
     }
@@ -62,6 +69,19 @@ export function checkRuaUri(uri: string, field: string): Finding[] {
     findings.push(warning('rua-reserved-tld', field, `\`${field}\` ${show(uri)} uses a reserved top-level domain: mimecast drops it and no reporter can deliver there`));
   }
   return findings;
+}
+
+/**
+ * `user@domain` with an internationalised domain written as A-labels (`a@bücher.example` gives
+ * `a@xn--bcher-kva.example`), so the published record is ASCII. Anything else is left as is for
+ * `checkRuaUri` to judge.
+ */
+function mailtoDomainAsALabels(address: string): string {
+  const at = address.lastIndexOf('@');
+  const domain = address.slice(at + 1);
+  if (at < 0 || !/[^\x00-\x7f]/.test(domain)) return address;
+  const ascii = domainToASCII(domain);
+  return ascii === '' ? address : address.slice(0, at + 1) + ascii;
 }
 
 function decodeURIComponentSafe(s: string): string {
@@ -116,7 +136,8 @@ export class TlsRptDestination {
         error('rua-scheme', field, `\`${field}\` ${show(uri)} is not a valid TLS-RPT destination: only mailto: and https: are allowed (for example mailto:tlsrpt@example.com)`),
       ]);
     }
-    const encoded = scheme + ':' + encodeRuaSpecials(uri.slice(scheme.length + 1));
+    const rest = uri.slice(scheme.length + 1);
+    const encoded = scheme + ':' + encodeRuaSpecials(scheme === 'mailto' ? mailtoDomainAsALabels(rest) : rest);
     // Generator profile: what any real implementation warns about is refused too.
     const findings = checkRuaUri(encoded, field).map((f) => (f.severity === Severity.WARNING ? { ...f, severity: Severity.ERROR } : f));
     if (findings.length > 0) throw new MtaStsValidationError(findings);

@@ -68,6 +68,10 @@ describe('mxPatternMatches (RFC 8461 section 4.1)', () => {
     ['*.mx.example.com', 'a.mx.example.com', true],
     ['*.mx.example.com', 'a.b.mx.example.com', false],
     ['*.com', 'example.com', false],
+    ['x.xn--aca-6ma.com', 'x.ñaca.com', true],
+    ['x.ñaca.com', 'X.XN--ACA-6MA.COM.', true],
+    ['*.ñaca.com', 'mx.xn--aca-6ma.com', true],
+    ['*.xn--aca-6ma.com', 'a.b.ñaca.com', false],
   ])('%s vs %s -> %s', (pattern, host, expected) => {
     expect(mxPatternMatches(pattern, host)).toBe(expected);
   });
@@ -86,5 +90,15 @@ describe('mxCoverage', () => {
 
   test('canonicalHost lower-cases and drops the trailing dot', () => {
     expect(canonicalHost('MX.Example.COM.')).toBe('mx.example.com');
+  });
+
+  test('canonicalHost gives A-labels for a U-label name, and leaves an invalid one lower-cased', () => {
+    expect(canonicalHost('Bücher.Example.')).toBe('xn--bcher-kva.example');
+    expect(canonicalHost('*.ÑACA.com')).toBe('*.xn--aca-6ma.com');
+    expect(canonicalHost('a\u0000ü.com')).toBe('a\u0000ü.com');
+  });
+
+  test('mxCoverage compares U-labels and A-labels as the same name', () => {
+    expect(mxCoverage(['*.ñaca.com'], ['mx.xn--aca-6ma.com'])).toEqual({ uncoveredHosts: [], unusedPatterns: [] });
   });
 });

@@ -59,11 +59,58 @@ describe('parsePolicy errors (no sender uses the policy)', () => {
     ['no mx for enforce', 'version: STSv1\r\nmode: enforce\r\nmax_age: 1209600\r\n', 'policy-mx-missing', /mode enforce needs at least one `mx` line/],
     ['no colon', 'version: STSv1\r\nmode testing\r\nmode: testing\r\nmx: a.example.com\r\nmax_age: 86400\r\n', 'policy-line-malformed', /line 2 "mode testing" is not "key: value": it has no ":"/],
     ['leading white space', 'version: STSv1\r\n mode: testing\r\nmode: testing\r\nmx: a.example.com\r\nmax_age: 86400\r\n', 'policy-line-malformed', /starts with white space/],
+    ['wildcard in the middle', 'version: STSv1\r\nmode: testing\r\nmx: a.*.example.com\r\nmx: b.example.com\r\nmax_age: 86400\r\n', 'policy-mx-invalid', /wildcard may only be the whole left-most label.*grammar allows only a host name/],
+    ['an mx not a pattern beside a good one', 'version: STSv1\r\nmode: enforce\r\nmx: @@@@\r\nmx: b.example.com\r\nmax_age: 1209600\r\n', 'policy-mx-invalid', /"@@@@".*may hold only letters, digits and hyphens/],
+    ['"Mode: enforce" is no mode, and the fix is to rename it', 'version: STSv1\r\nMode: enforce\r\nmx: a.example.com\r\nmax_age: 1209600\r\n', 'policy-mode-missing', /^`mode` is missing: the policy has "Mode", but keys are case-sensitive; rename "Mode" to "mode"$/],
+    ['"MX:" lines are no mx', 'version: STSv1\r\nmode: enforce\r\nMX: a.example.com\r\nmax_age: 1209600\r\n', 'policy-mx-missing', /needs at least one `mx` line.*rename "MX" to "mx"/],
     ['white space before colon', 'version: STSv1\r\nmode : testing\r\nmode: testing\r\nmx: a.example.com\r\nmax_age: 86400\r\n', 'policy-line-malformed', /white space before the ":"; write "mode: value"/],
   ])('%s', (_name, text, code, message) => {
     const errors = parsePolicy(text).findings.filter((f) => f.severity === Severity.ERROR);
     expect(errors.map((f) => f.code)).toEqual([code]);
     expect(errors[0].message).toMatch(message);
+  });
+});
+
+describe('mx values that are not a pattern (RFC-NOTES 3.2: errors)', () => {
+  const body = (mode: string, ...mx: string[]) => `version: STSv1\r\nmode: ${mode}\r\n${mx.map((m) => `mx:${m === '' ? '' : ' ' + m}\r\n`).join('')}max_age: 1209600\r\n`;
+  const errors = (text: string) => parsePolicy(text).findings.filter((f) => f.severity === Severity.ERROR).map((f) => f.code);
+
+  test.each([[''], ['@@@@'], ['service-*.mimecast.com']])('the only mx %j of an enforce policy: invalid, and no valid mx is left', (mx) => {
+    expect(errors(body('enforce', mx))).toEqual(['policy-mx-invalid', 'policy-mx-none-valid']);
+    const none = parsePolicy(body('enforce', mx)).findings.find((f) => f.code === 'policy-mx-none-valid')!;
+    expect(none.message).toMatch(/under enforce senders refuse to deliver any mail; list your MX host names/);
+  });
+
+  test('an empty mx value says it is empty', () => {
+    expect(parsePolicy(body('enforce', '')).findings[0].message).toMatch(/`mx\[0\]` must be an MX host name or pattern, got "": it is empty/);
+  });
+
+  test('beside a valid mx, an invalid one is still an error (the grammar breaks), without the none-valid error', () => {
+    expect(errors(body('enforce', '@@@@', 'mx1.example.com'))).toEqual(['policy-mx-invalid']);
+  });
+
+  test('trailing-dot and IP values stay warnings, but an enforce policy with only those has no valid mx', () => {
+    expect(errors(body('testing', 'mx1.example.com.', 'mx2.example.com'))).toEqual([]);
+    expect(errors(body('enforce', '192.0.2.1'))).toEqual(['policy-mx-none-valid']);
+  });
+
+  test('mode none with an invalid mx: the grammar error only', () => {
+    expect(errors(body('none', '@@@@'))).toEqual(['policy-mx-invalid']);
+  });
+});
+
+describe('key case', () => {
+  test('"Mode: enforce": the advice renames the key and never suggests "mode: testing"', () => {
+    const p = parsePolicy('version: STSv1\r\nMode: enforce\r\nmx: a.example.com\r\nmax_age: 1209600\r\n');
+    const messages = p.findings.map((f) => f.message).join('\n');
+    expect(p.findings.map((f) => f.code)).toEqual(['policy-key-case', 'policy-mode-missing']);
+    expect(p.findings[0].message).toBe('line 2: keys are case-sensitive, so senders ignore "Mode" as an unknown key; rename it to "mode" and keep its value');
+    expect(messages).not.toMatch(/mode: testing/);
+    expect(messages).not.toMatch(/remove it/);
+  });
+
+  test('a key named like an Object property is kept as an extension', () => {
+    expect(parsePolicy('version: STSv1\r\nmode: testing\r\nmx: a.example.com\r\nmax_age: 86400\r\nconstructor: x\r\n').extensions).toEqual({ constructor: 'x' });
   });
 });
 
@@ -76,7 +123,8 @@ describe('parsePolicy warnings (accepted, but an implementation breaks)', () => 
     ['short testing', 'version: STSv1\r\nmode: testing\r\nmx: a.example.com\r\nmax_age: 600\r\n', 'max-age-short-testing', /below 86400/],
     ['trailing-dot mx', 'version: STSv1\r\nmode: testing\r\nmx: a.example.com.\r\nmax_age: 86400\r\n', 'policy-mx-form', /MailCheck rejects it/],
     ['IP mx', 'version: STSv1\r\nmode: testing\r\nmx: 192.0.2.1\r\nmax_age: 86400\r\n', 'policy-mx-form', /no IP address/],
-    ['wildcard in the middle', 'version: STSv1\r\nmode: testing\r\nmx: a.*.example.com\r\nmax_age: 86400\r\n', 'policy-mx-form', /it matches no MX host/],
+    ['a wildcard over one label (*.com) matches nothing', 'version: STSv1\r\nmode: testing\r\nmx: a.example.com\r\nmx: *.com\r\nmax_age: 86400\r\n', 'policy-mx-form', /too broad.*it matches no MX host/],
+    ['"Mode" beside "mode"', 'version: STSv1\r\nmode: testing\r\nMode: enforce\r\nmx: a.example.com\r\nmax_age: 86400\r\n', 'policy-key-case', /keys are case-sensitive.*rename it to "mode"/],
     ['none without mx', 'version: STSv1\r\nmode: none\r\nmax_age: 86400\r\n', 'policy-mx-missing-none', /MailCheck reports it as an error/],
     ['bare CR', 'version: STSv1\r\nmode: testing\rmx: a.example.com\r\nmax_age: 86400\r\n', 'policy-bare-cr', /bare CR/],
   ])('%s', (_name, text, code, message) => {

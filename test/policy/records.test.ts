@@ -64,8 +64,42 @@ describe('parseMtaStsRecords (checker profile)', () => {
     ['duplicate id, first wins', [['v=STSv1; id=abc; id=def;']], ['warning:txt-duplicate-field']],
     ['split inside a value', [['v=STSv1; id=ab', 'c;']], ['warning:txt-split-inside-value']],
     ['split at a boundary is fine', [['v=STSv1;', ' id=abc;']], []],
+    ['WSP before ";", the only record: valid (RFC ABNF), checkdmarc warned', [['v=STSv1 ; id=x']], ['warning:txt-wsp-before-semicolon']],
+    ['WSP before ";" beside another record: discarded', [['v=STSv1 ; id=x'], ['v=spf1 -all']], ['error:txt-version-malformed', 'warning:txt-unrelated-record', 'error:txt-missing']],
+    ['a good record beside v=STSv10', [['v=STSv1; id=abc;'], ['v=STSv10; id=y;']], ['warning:txt-discarded-record']],
+    ['a good record beside v=STSv2', [['v=STSv2; id=y;'], ['v=STSv1; id=abc;']], ['warning:txt-discarded-record']],
+    ['a quoted record', [['"v=STSv1; id=abc;"']], ['error:txt-version-malformed', 'error:txt-missing']],
+    ['another version', [['v=STSv2; id=abc;']], ['error:txt-version-malformed', 'error:txt-missing']],
   ])('%s', (_name, records, expected) => {
     expect(codes(parseMtaStsRecords(records as string[][]).findings)).toEqual(expected);
+  });
+
+  test('a single "v=STSv1 ; id=x" is the record; the warning names checkdmarc', () => {
+    const r = parseMtaStsRecords([['v=STSv1 ; id=x']]);
+    expect(r.id).toBe('x');
+    expect(r.findings[0].message).toMatch(/valid by the RFC grammar as the only TXT record.*checkdmarc rejects it; write "v=STSv1; …"/);
+  });
+
+  test('beside a good record, v=STSv10 is a warning naming postfix-mta-sts-resolver and go-mtasts; v=STSv2 names go-mtasts only', () => {
+    const v10 = parseMtaStsRecords([['v=STSv1; id=abc;'], ['v=STSv10; id=y;']]);
+    expect(v10.id).toBe('abc');
+    expect(v10.findings[0].message).toMatch(/second record "v=STSv10; id=y;" beside the good one: RFC 8461 discards it.*postfix-mta-sts-resolver .* and go-mtasts and checkdmarc count it/);
+    const v2 = parseMtaStsRecords([['v=STSv1; id=abc;'], ['v=STSv2; id=y;']]);
+    expect(v2.id).toBe('abc');
+    expect(v2.findings[0].message).not.toMatch(/postfix/);
+    expect(v2.findings[0].message).toMatch(/but go-mtasts and checkdmarc count it/);
+  });
+
+  test.each([
+    ['"v=STSv1; id=abc;"', /is your MTA-STS record, but broken.*quote characters.*enter it without the quotes/],
+    ['v=STSv2; id=abc;', /is your MTA-STS record, but broken.*version must be exactly "v=STSv1"/],
+    ['v=stsv1; id=abc;', /is your MTA-STS record, but broken.*"v=STSv1" is case-sensitive/],
+    [' v=STSv1; id=abc;', /is your MTA-STS record, but broken.*starts with white space/],
+    ['v=STSv1 id=abc', /is your MTA-STS record, but broken.*put ";" right after the version/],
+  ])('%s alone is called our record, broken, with the fix (never "unrelated")', (record, message) => {
+    const f = parseMtaStsRecords([[record]]).findings;
+    expect(f[0].message).toMatch(message);
+    expect(f.map((x) => x.code)).not.toContain('txt-unrelated-record');
   });
 
   test('strings are joined with no separator, the first id wins', () => {
@@ -81,7 +115,7 @@ describe('parseMtaStsRecords (checker profile)', () => {
 
   test('messages say why the record is ignored', () => {
     const f = parseMtaStsRecords([['v=STSv1 id=abc']]).findings[0];
-    expect(f.message).toBe('_mta-sts TXT "v=STSv1 id=abc" is ignored by senders: a MTA-STS record must begin exactly with "v=STSv1;" (case-sensitive, no leading space, ";" right after the version)');
+    expect(f.message).toBe('_mta-sts TXT "v=STSv1 id=abc" is your MTA-STS record, but broken, so senders ignore it: put ";" right after the version: "v=STSv1; …"');
   });
 });
 
@@ -98,6 +132,9 @@ describe('parseTlsRptRecords (checker profile)', () => {
     ['extension', [['v=TLSRPTv1; rua=mailto:a@example.com; ext=1']], ['warning:tlsrpt-extension']],
     ['a comma with spaces outside rua is not joined', [['v=TLSRPTv1; rua=mailto:a@example.com; ext=a , b']], ['error:txt-field-malformed']],
     ['reserved TLD', [['v=TLSRPTv1; rua=mailto:a@example.test']], ['warning:rua-reserved-tld']],
+    ['WSP before ";", the only record', [['v=TLSRPTv1 ; rua=mailto:a@example.com']], ['warning:txt-wsp-before-semicolon']],
+    ['another version is ours, broken', [['v=TLSRPTv2; rua=mailto:a@example.com']], ['error:txt-version-malformed', 'error:txt-missing']],
+    ['a good record beside a quoted one', [['v=TLSRPTv1; rua=mailto:a@example.com'], ['"v=TLSRPTv1; rua=mailto:a@example.com"']], ['warning:txt-discarded-record']],
   ])('%s', (_name, records, expected) => {
     expect(codes(parseTlsRptRecords(records as string[][]).findings)).toEqual(expected);
   });
