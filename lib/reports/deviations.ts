@@ -64,6 +64,12 @@ export enum DeviationCode {
   POLICY_STRING_MISSING = 'policy-string-missing',
   /** `policy-string` is not an array of strings. */
   POLICY_STRING_NOT_ARRAY = 'policy-string-not-array',
+  /**
+   * `policy-string` has more than `MAX_POLICY_STRING_LINES` lines or a line longer than
+   * `MAX_POLICY_STRING_LINE_CHARS`: it was cut to the caps and not read as a policy (an sts entry
+   * then shows no mode and no mx, which readiness treats as a stale policy).
+   */
+  POLICY_STRING_TOO_LONG = 'policy-string-too-long',
   /** A `policy-string` element holds a JSON-encoded array of strings (Microsoft's TLSA quirk); it was decoded. */
   POLICY_STRING_JSON_ENCODED = 'policy-string-json-encoded',
   /** The sts `policy-string` is not a valid MTA-STS policy (RFC 8461 section 3.2). */

@@ -10,7 +10,9 @@ import { error, Finding } from '../policy/findings';
  * Counts: a count written as a numeric string (`"12"`) is tolerated as a deviation
  * (`DeviationCode.COUNT_AS_STRING`); a count that is negative, fractional, larger than
  * `Number.MAX_SAFE_INTEGER`, or not a number at all is refused with `COUNT_INVALID`, because no
- * session total can be derived from it and summing it would corrupt every rollup it reaches.
+ * session total can be derived from it and summing it would corrupt every rollup it reaches. So
+ * is a report whose counts add up past `Number.MAX_SAFE_INTEGER` (per policy domain or for the
+ * whole report), before anything is stored.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8460#section-4
  */
@@ -37,6 +39,10 @@ export enum RejectReason {
   ZIP_SEVERAL_FILES = 'zip-several-files',
   /** The email could not be parsed as MIME. */
   EMAIL_INVALID = 'email-invalid',
+  /** The email has more MIME parts than the parser reads (a real report email has two or three). */
+  EMAIL_TOO_COMPLEX = 'email-too-complex',
+  /** The `Content-Encoding` the body came with is not gzip, deflate, br or identity, or the body does not decode with it. */
+  CONTENT_ENCODING_INVALID = 'content-encoding-invalid',
   /** The email has no part that holds a report (JSON, gzip or zip). */
   EMAIL_NO_REPORT_PART = 'email-no-report-part',
   /** The report text is not JSON. */
@@ -49,10 +55,14 @@ export enum RejectReason {
   POLICIES_NOT_ARRAY = 'policies-not-array',
   /** `policies` is empty, or none of its entries is an object. */
   POLICIES_EMPTY = 'policies-empty',
-  /** A session count is negative, fractional, too large or not a number (see the enum's notes). */
+  /** `policies` names more than `MAX_POLICY_DOMAINS_PER_REPORT` policy domains (each would cost a rollup write). */
+  TOO_MANY_POLICIES = 'too-many-policies',
+  /** A session count is negative, fractional, too large or not a number, or the counts add up past `Number.MAX_SAFE_INTEGER` (see the enum's notes). */
   COUNT_INVALID = 'count-invalid',
   /** `date-range.start-datetime` is missing or not a date-time: the report cannot be put on a day. */
   DATE_RANGE_INVALID = 'date-range-invalid',
+  /** A date of `date-range` is a date-time, but its UTC day or instant falls outside the years 0000 to 9999. */
+  DATE_OUT_OF_RANGE = 'date-out-of-range',
 }
 
 /**

@@ -9,3 +9,4 @@ export * from './parse';
 export * from './aggregate';
 export * from './readiness';
 export * from './store-layout';
+export * from './untrusted-text';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { normalizeHostname } from '../policy/domain-name';
-import { errorsOf, Finding, show } from '../policy/findings';
+import { errorsOf, Finding } from '../policy/findings';
 import { MtaStsMode } from '../policy/mode';
 import { parseMxPattern } from '../policy/mx-pattern';
 import { parsePolicy } from '../policy/policy-parse';
@@ -11,6 +11,7 @@ import { reportIdempotencyKey } from './idempotency';
 import { EmailEnvelope, ExtractedReport, InputFormat } from './input';
 import { DeviationCollector } from './private/deviation-collector';
 import { DAY_MS, dayOf, daysFromCivil, daysInMonth, isoInstant } from './private/utc-day';
+import { showValue } from './untrusted-text';
 
 /**
  * The policy type of a report entry (RFC 8460 section 4.3, `policy-type`).
@@ -316,10 +317,30 @@ function parseDateTime(value: unknown): ParsedDateTime | undefined {
   let offset = 0;
   if (zone !== undefined && zone !== 'Z' && zone !== 'z') {
     const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+    // RFC 3339 time-numoffset: hours 00-23, minutes 00-59.
+    if (Number(z[2]) > 23 || Number(z[3]) > 59) return undefined;
     offset = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000;
   }
   const ms = daysFromCivil(y, mo, d) * DAY_MS + ((h * 60 + mi) * 60 + s) * 1000 + frac - offset;
   return { ms, zoned: zone !== undefined };
+}
+
+/** The instants a report's dates may take: the years 0000 to 9999 (RFC 3339 writes four digits), as UTC days. */
+const MIN_DATE_MS = daysFromCivil(0, 1, 1) * DAY_MS;
+const END_DATE_MS = daysFromCivil(10000, 1, 1) * DAY_MS;
+
+/**
+ * Refuses a date whose UTC instant or day (the start rounded to the nearest midnight) cannot be
+ * written in four-digit years: `9999-12-31T23:00:00Z` would fall on a day in the year 10000.
+ */
+function checkDateInRange(ms: number, raw: unknown, field: string): void {
+  if (ms >= MIN_DATE_MS && ms < END_DATE_MS) return;
+  throw new ReportRejectedError(
+    RejectReason.DATE_OUT_OF_RANGE,
+    field,
+    `\`${field}\` ${showValue(raw)} is outside the years 0000 to 9999 as a UTC instant or day (with the report's one-day range and rounding to the nearest midnight): ` +
+      'the report cannot be put on a day; a TLS report covers a recent UTC day (RFC 8460 section 4.1)',
+  );
 }
 
 const MAX_COUNT = Number.MAX_SAFE_INTEGER;
@@ -350,18 +371,27 @@ function readCount(value: unknown, dc: DeviationCollector, pi: number, di: numbe
   if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) {
     dc.warn(DeviationCode.COUNT_AS_STRING, () => {
       const f = fieldName(pi, di, key);
-      return [f, `\`${f}\` is the string ${show(value)}, not a JSON number; its value ${Number(value)} was used`];
+      return [f, `\`${f}\` is the string ${showValue(value)}, not a JSON number; its value ${Number(value)} was used`];
     });
     return Number(value);
   }
   throw badCount(value, fieldName(pi, di, key));
 }
 
+/** The rejection of counts that are each valid but add up past `Number.MAX_SAFE_INTEGER`. */
+function sumTooLarge(field: string, what: string): ReportRejectedError {
+  return new ReportRejectedError(
+    RejectReason.COUNT_INVALID,
+    field,
+    `${what} add up to more than ${MAX_COUNT} (Number.MAX_SAFE_INTEGER), more sessions than any sender has: the report's session counts cannot be summed exactly (RFC 8460 section 4.3)`,
+  );
+}
+
 function badCount(value: unknown, field: string): ReportRejectedError {
   return new ReportRejectedError(
     RejectReason.COUNT_INVALID,
     field,
-    `\`${field}\` must be a whole number of sessions, 0 or more, got ${show(value)}: the report's session counts cannot be used (RFC 8460 section 4.3)`,
+    `\`${field}\` must be a whole number of sessions, 0 or more, got ${showValue(value)}: the report's session counts cannot be used (RFC 8460 section 4.3)`,
   );
 }
 
@@ -371,7 +401,7 @@ function optionalString(v: unknown, key: string, dc: DeviationCollector, pi: num
   if (typeof v !== 'string') {
     dc.warn(DeviationCode.FIELD_NOT_A_STRING, () => {
       const f = fieldName(pi, di, key);
-      return [f, `\`${f}\` must be a string, got ${show(v)}; it was dropped`];
+      return [f, `\`${f}\` must be a string, got ${showValue(v)}; it was dropped`];
     });
     return undefined;
   }
@@ -412,7 +442,7 @@ function checkIp(ip: string, dc: DeviationCollector, pi: number, di: number, key
   if (!isDottedQuad(ip) && isIP(ip) === 0) {
     dc.warn(DeviationCode.IP_INVALID, () => {
       const f = fieldName(pi, di, key);
-      return [f, `\`${f}\` ${show(ip)} is not an IPv4 or IPv6 address; it was kept as written`];
+      return [f, `\`${f}\` ${showValue(ip)} is not an IPv4 or IPv6 address; it was kept as written`];
     });
   }
 }
@@ -450,13 +480,13 @@ function readResultType(rt: unknown, dc: DeviationCollector, pi: number, di: num
   if (folded !== undefined) {
     dc.info(DeviationCode.RESULT_TYPE_CASE, () => {
       const f = fieldName(pi, di, 'result-type');
-      return [f, `\`${f}\` ${show(rt)} is written differently from the registered ${show(folded)}; it was matched`];
+      return [f, `\`${f}\` ${showValue(rt)} is written differently from the registered ${showValue(folded)}; it was matched`];
     });
     return folded;
   }
   dc.warn(DeviationCode.RESULT_TYPE_UNKNOWN, () => {
     const f = fieldName(pi, di, 'result-type');
-    return [f, `\`${f}\` ${show(rt)} is not a registered result type; it was kept and counted as "other"`];
+    return [f, `\`${f}\` ${showValue(rt)} is not a registered result type; it was kept and counted as "other"`];
   });
   return ResultType.OTHER;
 }
@@ -505,7 +535,7 @@ function readFailureDetail(d: JsonObject, pi: number, di: number, dc: DeviationC
       default:
         dc.info(DeviationCode.UNKNOWN_FIELD, () => {
           const f = fieldName(pi, di, '');
-          return [`${f}.${key}`, `\`${f}\` has the field ${show(key)}, which RFC 8460 does not define; it was ignored`];
+          return [`${f}.${key}`, `\`${f}\` has the field ${showValue(key)}, which RFC 8460 does not define; it was ignored`];
         });
     }
   }
@@ -537,49 +567,124 @@ function readFailureDetail(d: JsonObject, pi: number, di: number, dc: DeviationC
   };
 }
 
-/** A policy-string element that needs no work: a non-empty string, not padded, not a JSON array. */
+/**
+ * The most lines a `policy-string` may have. A real MTA-STS policy has 4 to 10 lines (one `mx`
+ * line a pattern), a TLSA set a few records: 64 is far above anything real, and bounds what an
+ * entry makes the policy parser read. More is the deviation `policy-string-too-long`.
+ */
+export const MAX_POLICY_STRING_LINES = 64;
+/**
+ * The longest `policy-string` line, in characters. The longest real line is an `mx` pattern
+ * (a 253-character name plus `mx: `) or a TLSA record with a SHA-512 digest (about 140): 1000 is
+ * far above both. A longer line is the deviation `policy-string-too-long`. A JSON-encoded TLSA
+ * array (one element holding many records) is decoded first, and its lines are capped.
+ */
+export const MAX_POLICY_STRING_LINE_CHARS = 1000;
+/** The longest element read at all: a JSON-encoded array of at most the capped lines. */
+const MAX_POLICY_STRING_ELEMENT_CHARS = MAX_POLICY_STRING_LINES * (MAX_POLICY_STRING_LINE_CHARS + 8);
+
+/** A policy-string element that needs no work: a non-empty string within the cap, not padded, not a JSON array. */
 function isPlainLine(x: unknown): boolean {
-  return typeof x === 'string' && x.length > 0 && x.charCodeAt(0) > 32 && x.charCodeAt(0) !== 91 && x.charCodeAt(x.length - 1) > 32;
+  return (
+    typeof x === 'string' &&
+    x.length > 0 &&
+    x.length <= MAX_POLICY_STRING_LINE_CHARS &&
+    x.charCodeAt(0) > 32 &&
+    x.charCodeAt(0) !== 91 &&
+    x.charCodeAt(x.length - 1) > 32
+  );
 }
 
-function readPolicyStrings(v: unknown, pi: number, dc: DeviationCollector): string[] | undefined {
+/** The lines of a `policy-string`, and whether they were cut to the caps. */
+interface PolicyStrings {
+  readonly lines: string[];
+  readonly cut: boolean;
+}
+
+/** Collects policy-string lines up to the caps. */
+class LineCollector {
+  public readonly lines: string[] = [];
+  public cut = false;
+
+  /** Adds a trimmed, non-empty line (cut to the length cap); false once the line cap is reached. */
+  public push(line: string): boolean {
+    if (this.lines.length >= MAX_POLICY_STRING_LINES) {
+      this.cut = true;
+      return false;
+    }
+    if (line.length > MAX_POLICY_STRING_LINE_CHARS) {
+      this.cut = true;
+      this.lines.push(line.slice(0, MAX_POLICY_STRING_LINE_CHARS));
+    } else {
+      this.lines.push(line);
+    }
+    return true;
+  }
+}
+
+function readPolicyStrings(v: unknown, pi: number, dc: DeviationCollector): PolicyStrings | undefined {
   if (v === undefined || v === null) return undefined;
   let raw: unknown[];
   if (Array.isArray(v)) {
-    if (v.every(isPlainLine)) return v.slice() as string[];
+    if (v.length <= MAX_POLICY_STRING_LINES && v.every(isPlainLine)) return { lines: v.slice() as string[], cut: false };
     raw = v;
   } else if (typeof v === 'string') {
     dc.warn(DeviationCode.POLICY_STRING_NOT_ARRAY, () => [policyField(pi, 'policy-string'), `\`${policyField(pi, 'policy-string')}\` is a string, not an array of strings; it was split into lines`]);
-    raw = v.split(/\r?\n/);
+    // One more piece than the cap: enough to know the cap is passed, without splitting the rest.
+    raw = v.split(/\r?\n/, MAX_POLICY_STRING_LINES + 1);
   } else {
-    dc.warn(DeviationCode.POLICY_STRING_NOT_ARRAY, () => [policyField(pi, 'policy-string'), `\`${policyField(pi, 'policy-string')}\` must be an array of strings, got ${show(v)}; it was ignored`]);
-    return [];
+    dc.warn(DeviationCode.POLICY_STRING_NOT_ARRAY, () => [policyField(pi, 'policy-string'), `\`${policyField(pi, 'policy-string')}\` must be an array of strings, got ${showValue(v)}; it was ignored`]);
+    return { lines: [], cut: false };
   }
-  const out: string[] = [];
-  for (const item of raw) {
-    if (typeof item !== 'string') {
-      dc.warn(DeviationCode.POLICY_STRING_NOT_ARRAY, () => [policyField(pi, 'policy-string'), `\`${policyField(pi, 'policy-string')}\` holds ${show(item)}, not a string; it was dropped`]);
-      continue;
-    }
-    const t = item.trim();
-    if (t.startsWith('[') && t.endsWith(']')) {
-      try {
-        const inner: unknown = JSON.parse(t);
-        if (Array.isArray(inner) && inner.every((x) => typeof x === 'string')) {
-          dc.info(DeviationCode.POLICY_STRING_JSON_ENCODED, () => [
-            policyField(pi, 'policy-string'),
-            `\`${policyField(pi, 'policy-string')}\` holds a JSON-encoded array inside a string (${inner.length} element(s)); it was decoded`,
-          ]);
-          out.push(...(inner as string[]));
-          continue;
-        }
-      } catch {
-        // Not JSON: keep the line as written.
-      }
-    }
-    if (t !== '') out.push(t);
+  const out = new LineCollector();
+  if (raw.length > MAX_POLICY_STRING_LINES) out.cut = true;
+  const n = Math.min(raw.length, MAX_POLICY_STRING_LINES);
+  for (let i = 0; i < n && addPolicyStringItem(raw[i], out, pi, dc); i++);
+  if (out.cut) {
+    dc.warn(DeviationCode.POLICY_STRING_TOO_LONG, () => [
+      policyField(pi, 'policy-string'),
+      `\`${policyField(pi, 'policy-string')}\` has more than ${MAX_POLICY_STRING_LINES} lines or a line longer than ${MAX_POLICY_STRING_LINE_CHARS} characters, ` +
+        'far beyond any real policy; it was cut and not read as a policy',
+    ]);
   }
-  return out;
+  return { lines: out.lines, cut: out.cut };
+}
+
+/** Adds one `policy-string` element (a line, or a JSON-encoded array of lines); false once the line cap is reached. */
+function addPolicyStringItem(item: unknown, out: LineCollector, pi: number, dc: DeviationCollector): boolean {
+  if (typeof item !== 'string') {
+    dc.warn(DeviationCode.POLICY_STRING_NOT_ARRAY, () => [policyField(pi, 'policy-string'), `\`${policyField(pi, 'policy-string')}\` holds ${showValue(item)}, not a string; it was dropped`]);
+    return true;
+  }
+  if (item.length > MAX_POLICY_STRING_ELEMENT_CHARS) {
+    out.cut = true;
+    const head = item.slice(0, MAX_POLICY_STRING_LINE_CHARS).trim();
+    return head === '' || out.push(head);
+  }
+  const t = item.trim();
+  if (t.startsWith('[') && t.endsWith(']')) {
+    const inner = jsonStringArray(t);
+    if (inner !== undefined) {
+      dc.info(DeviationCode.POLICY_STRING_JSON_ENCODED, () => [
+        policyField(pi, 'policy-string'),
+        `\`${policyField(pi, 'policy-string')}\` holds a JSON-encoded array inside a string (${inner.length} element(s)); it was decoded`,
+      ]);
+      for (const line of inner) if (!out.push(line)) return false;
+      return true;
+    }
+  }
+  return t === '' || out.push(t);
+}
+
+/** The strings of a JSON-encoded array of strings, or undefined when `t` is not one. */
+function jsonStringArray(t: string): string[] | undefined {
+  try {
+    const inner: unknown = JSON.parse(t);
+    if (Array.isArray(inner) && inner.every((x) => typeof x === 'string')) return inner as string[];
+  } catch {
+    // Not JSON: the line is kept as written.
+  }
+  return undefined;
 }
 
 /**
@@ -587,6 +692,8 @@ function readPolicyStrings(v: unknown, pi: number, dc: DeviationCollector): stri
  * domain): bounded, and cleared when full. Results are immutable data, copied out.
  */
 const MEMO_LIMIT = 4096;
+/** Longer policy strings are parsed every time: the memo holds at most MEMO_LIMIT short keys. */
+const MEMO_KEY_LIMIT = 2048;
 const stsMemo = new Map<string, { readonly policy: StsPolicySeen; readonly errors?: string }>();
 const domainMemo = new Map<string, string>();
 
@@ -600,13 +707,8 @@ function readStsPolicy(lines: readonly string[], pi: number, dc: DeviationCollec
   const key = lines.join('\n');
   let seen = stsMemo.get(key);
   if (seen === undefined) {
-    const parsed = parsePolicy(lines.map((l) => l + '\r\n').join(''));
-    const errors = errorsOf(parsed.findings);
-    const mx = [...new Set(parsed.mx.map((m) => parseMxPattern(m).pattern ?? canonicalName(m)))].sort();
-    const policy: { mode?: MtaStsMode; mx: string[]; maxAgeSeconds?: number } = { mx };
-    if (parsed.mode !== undefined) policy.mode = parsed.mode;
-    if (parsed.maxAgeSeconds !== undefined) policy.maxAgeSeconds = parsed.maxAgeSeconds;
-    seen = remember(stsMemo, key, errors.length > 0 ? { policy, errors: errors.map((e) => e.message).join('; ') } : { policy });
+    seen = parseStsPolicy(lines);
+    if (key.length <= MEMO_KEY_LIMIT) remember(stsMemo, key, seen);
   }
   const { errors } = seen;
   if (errors !== undefined) {
@@ -621,24 +723,41 @@ function readStsPolicy(lines: readonly string[], pi: number, dc: DeviationCollec
   return out;
 }
 
+function parseStsPolicy(lines: readonly string[]): { readonly policy: StsPolicySeen; readonly errors?: string } {
+  const parsed = parsePolicy(lines.map((l) => l + '\r\n').join(''));
+  const errors = errorsOf(parsed.findings);
+  const mx = [...new Set(parsed.mx.map((m) => parseMxPattern(m).pattern ?? canonicalName(m)))].sort();
+  const policy: { mode?: MtaStsMode; mx: string[]; maxAgeSeconds?: number } = { mx };
+  if (parsed.mode !== undefined) policy.mode = parsed.mode;
+  if (parsed.maxAgeSeconds !== undefined) policy.maxAgeSeconds = parsed.maxAgeSeconds;
+  return errors.length > 0 ? { policy, errors: errors.map((e) => e.message).join('; ') } : { policy };
+}
+
 function readMxHosts(v: unknown, pi: number, dc: DeviationCollector): string[] {
   if (v === undefined || v === null) return [];
   const raw: unknown[] = Array.isArray(v) ? v : [v];
   const out: string[] = [];
+  let seen: Set<string> | undefined;
   for (const item of raw) {
     if (typeof item !== 'string') {
-      dc.warn(DeviationCode.MX_HOST_INVALID, () => [policyField(pi, 'mx-host'), `\`${policyField(pi, 'mx-host')}\` must be a string or an array of strings, got ${show(v)}; ${show(item)} was dropped`]);
+      dc.warn(DeviationCode.MX_HOST_INVALID, () => [policyField(pi, 'mx-host'), `\`${policyField(pi, 'mx-host')}\` must be a string or an array of strings, got ${showValue(v)}; ${showValue(item)} was dropped`]);
       continue;
     }
     let t = item.trim();
     // "mx:" in any case, then optional white space (cheaper than a regular expression per host).
     const prefix = t.length > 3 && (t.charCodeAt(0) | 32) === 109 && (t.charCodeAt(1) | 32) === 120 && t.charCodeAt(2) === 58 ? /^mx:\s*/i.exec(t) : null;
     if (prefix) {
-      dc.info(DeviationCode.MX_HOST_PREFIXED, () => [policyField(pi, 'mx-host'), `\`${policyField(pi, 'mx-host')}\` value ${show(item)} starts with "mx:" (a policy line copied verbatim); the prefix was removed`]);
+      dc.info(DeviationCode.MX_HOST_PREFIXED, () => [policyField(pi, 'mx-host'), `\`${policyField(pi, 'mx-host')}\` value ${showValue(item)} starts with "mx:" (a policy line copied verbatim); the prefix was removed`]);
       t = t.slice(prefix[0].length);
     }
     t = canonicalName(t);
-    if (t !== '' && !out.includes(t)) out.push(t);
+    if (t === '') continue;
+    // A list scan for the usual one or two hosts; a set once there are many (no quadratic dedup).
+    if (seen === undefined && out.length >= 8) seen = new Set(out);
+    if (seen === undefined ? !out.includes(t) : !seen.has(t)) {
+      out.push(t);
+      seen?.add(t);
+    }
   }
   return out;
 }
@@ -648,7 +767,7 @@ function readPolicyDomain(v: unknown, pi: number, fallback: string | undefined, 
   if (typeof v !== 'string' || v.trim() === '') {
     dc.warn(DeviationCode.POLICY_DOMAIN_MISSING, () => {
       const field = policyField(pi, 'policy-domain');
-      return [field, `\`${field}\` is missing` + (fallback ? `; the email's TLS-Report-Domain ${show(fallback)} was used` : '; the entry cannot be attributed to a domain')];
+      return [field, `\`${field}\` is missing` + (fallback ? `; the email's TLS-Report-Domain ${showValue(fallback)} was used` : '; the entry cannot be attributed to a domain')];
     });
     return fallback;
   }
@@ -658,7 +777,7 @@ function readPolicyDomain(v: unknown, pi: number, fallback: string | undefined, 
     const field = policyField(pi, 'policy-domain');
     const n = normalizeHostname(trimmed, field, 'a domain name');
     if (n.name === undefined) {
-      dc.warn(DeviationCode.POLICY_DOMAIN_INVALID, () => [field, `${n.findings[0]?.message ?? `\`${field}\` ${show(v)} is not a domain name`}; the entry cannot be attributed to a domain`]);
+      dc.warn(DeviationCode.POLICY_DOMAIN_INVALID, () => [field, `${n.findings[0]?.message ?? `\`${field}\` ${showValue(v)} is not a domain name`}; the entry cannot be attributed to a domain`]);
       return undefined;
     }
     name = remember(domainMemo, trimmed, n.name);
@@ -667,7 +786,7 @@ function readPolicyDomain(v: unknown, pi: number, fallback: string | undefined, 
     const read = name;
     dc.info(DeviationCode.POLICY_DOMAIN_NOT_CANONICAL, () => {
       const field = policyField(pi, 'policy-domain');
-      return [field, `\`${field}\` ${show(v)} is not written as lower-case A-labels; read as ${show(read)}`];
+      return [field, `\`${field}\` ${showValue(v)} is not written as lower-case A-labels; read as ${showValue(read)}`];
     });
   }
   return name;
@@ -676,7 +795,7 @@ function readPolicyDomain(v: unknown, pi: number, fallback: string | undefined, 
 function readPolicyEntry(entry: JsonObject, pi: number, fallbackDomain: string | undefined, dc: DeviationCollector): ReportPolicy | undefined {
   const p = entry.policy;
   if (!isObject(p)) {
-    dc.warn(DeviationCode.POLICY_ENTRY_INVALID, () => [`policies[${pi}].policy`, `\`policies[${pi}].policy\` must be an object, got ${show(p)}; the entry was skipped`]);
+    dc.warn(DeviationCode.POLICY_ENTRY_INVALID, () => [`policies[${pi}].policy`, `\`policies[${pi}].policy\` must be an object, got ${showValue(p)}; the entry was skipped`]);
     return undefined;
   }
   const typeRaw = p['policy-type'];
@@ -690,7 +809,7 @@ function readPolicyEntry(entry: JsonObject, pi: number, fallbackDomain: string |
     } else {
       dc.warn(DeviationCode.POLICY_TYPE_UNKNOWN, () => [
         `policies[${pi}].policy.policy-type`,
-        `\`policies[${pi}].policy.policy-type\` ${show(typeRaw)} is none of sts, tlsa, no-policy-found; kept and counted as "other"`,
+        `\`policies[${pi}].policy.policy-type\` ${showValue(typeRaw)} is none of sts, tlsa, no-policy-found; kept and counted as "other"`,
       ]);
     }
   } else {
@@ -703,8 +822,12 @@ function readPolicyEntry(entry: JsonObject, pi: number, fallbackDomain: string |
   if (strings === undefined && (policyType === PolicyType.STS || policyType === PolicyType.TLSA)) {
     dc.info(DeviationCode.POLICY_STRING_MISSING, () => [`policies[${pi}].policy.policy-string`, `\`policies[${pi}].policy.policy-string\` is missing for a ${policyType} policy`]);
   }
-  const policyStrings = strings ?? [];
-  const stsPolicy = policyType === PolicyType.STS && policyStrings.length > 0 ? readStsPolicy(policyStrings, pi, dc) : undefined;
+  const policyStrings = strings?.lines ?? [];
+  let stsPolicy: StsPolicySeen | undefined;
+  if (policyType === PolicyType.STS && policyStrings.length > 0) {
+    // A policy string over the caps is not parsed: no mode and no mx, which readiness reads as a stale policy.
+    stsPolicy = strings!.cut ? { mx: [] } : readStsPolicy(policyStrings, pi, dc);
+  }
   const mxHosts = readMxHosts(p['mx-host'], pi, dc);
 
   const details: FailureDetail[] = [];
@@ -713,16 +836,18 @@ function readPolicyEntry(entry: JsonObject, pi: number, fallbackDomain: string |
     for (let di = 0; di < fd.length; di++) {
       const d: unknown = fd[di];
       if (!isObject(d)) {
-        dc.warn(DeviationCode.FAILURE_DETAIL_INVALID, () => [`policies[${pi}].failure-details[${di}]`, `\`policies[${pi}].failure-details[${di}]\` must be an object, got ${show(d)}; it was skipped`]);
+        dc.warn(DeviationCode.FAILURE_DETAIL_INVALID, () => [`policies[${pi}].failure-details[${di}]`, `\`policies[${pi}].failure-details[${di}]\` must be an object, got ${showValue(d)}; it was skipped`]);
         continue;
       }
       details.push(readFailureDetail(d, pi, di, dc));
     }
   } else if (fd !== undefined && fd !== null) {
-    dc.warn(DeviationCode.FAILURE_DETAILS_NOT_ARRAY, () => [`policies[${pi}].failure-details`, `\`policies[${pi}].failure-details\` must be an array, got ${show(fd)}; it was ignored`]);
+    dc.warn(DeviationCode.FAILURE_DETAILS_NOT_ARRAY, () => [`policies[${pi}].failure-details`, `\`policies[${pi}].failure-details\` must be an array, got ${showValue(fd)}; it was ignored`]);
   }
   let detailSessions = 0;
   for (const d of details) detailSessions += d.failedSessions;
+  // A sum of safe integers that passes MAX_SAFE_INTEGER is at least 2^53 in floating point: the check is exact.
+  if (detailSessions > MAX_COUNT) throw sumTooLarge(`policies[${pi}].failure-details`, `the failed-session-counts of \`policies[${pi}].failure-details\``);
 
   const summary = entry.summary;
   let successfulSessions = 0;
@@ -759,6 +884,50 @@ function readPolicyEntry(entry: JsonObject, pi: number, fallbackDomain: string |
   return out;
 }
 
+/**
+ * The most policy domains one report may name. Each domain costs the collector a rollup write,
+ * and a real report names one (a few for a provider's bundled report): more is refused as
+ * `too-many-policies`, so one POST cannot turn into thousands of writes.
+ */
+export const MAX_POLICY_DOMAINS_PER_REPORT = 100;
+
+/**
+ * Checks, entry by entry, what a report may add up to: at most `MAX_POLICY_DOMAINS_PER_REPORT`
+ * domains, and session sums (per policy domain and for the whole report, summary and details
+ * apart) that stay exact integers, so no rollup or verdict built from the report can overflow.
+ */
+class ReportBounds {
+  private readonly byDomain = new Map<string, number>();
+  private sessions = 0;
+  private detailSessions = 0;
+
+  /** Adds one entry; throws `TOO_MANY_POLICIES` or `COUNT_INVALID`. */
+  public add(p: ReportPolicy, pi: number): void {
+    const n = p.successfulSessions + p.failedSessions;
+    if (p.policyDomain !== undefined) {
+      const domainTotal = (this.byDomain.get(p.policyDomain) ?? 0) + n;
+      if (domainTotal > MAX_COUNT) {
+        throw sumTooLarge(`policies[${pi}].summary`, `the session counts of the policy domain ${showValue(p.policyDomain)} (up to \`policies[${pi}]\`)`);
+      }
+      this.byDomain.set(p.policyDomain, domainTotal);
+      if (this.byDomain.size > MAX_POLICY_DOMAINS_PER_REPORT) {
+        throw new ReportRejectedError(
+          RejectReason.TOO_MANY_POLICIES,
+          `policies[${pi}].policy.policy-domain`,
+          `\`policies\` names more than ${MAX_POLICY_DOMAINS_PER_REPORT} policy domains (the ${MAX_POLICY_DOMAINS_PER_REPORT + 1}th is ${showValue(p.policyDomain)} at \`policies[${pi}]\`); ` +
+            'a TLS report covers the policy domains of one receiver, and each would cost a rollup write: the report was refused',
+        );
+      }
+    }
+    this.sessions += n;
+    if (this.sessions > MAX_COUNT) throw sumTooLarge(`policies[${pi}].summary`, `the session counts of the report (up to \`policies[${pi}]\`)`);
+    let details = 0;
+    for (const d of p.failureDetails) details += d.failedSessions;
+    this.detailSessions += details;
+    if (this.detailSessions > MAX_COUNT) throw sumTooLarge(`policies[${pi}].failure-details`, `the failed-session-counts of the report's failure details (up to \`policies[${pi}]\`)`);
+  }
+}
+
 const FILE_NAME = /^([^!]+)!([^!]+)!(\d+)!(\d+)(?:!([^!]*?))?\.json(?:\.gz)?$/i;
 
 /** Compares the envelope (TLS-Report-Domain, file name) with the body; the body wins (RFC 8460 section 5). */
@@ -769,7 +938,7 @@ function checkEnvelope(extracted: ExtractedReport | undefined, policies: readonl
   if (headerDomain !== undefined && domains.size > 0 && !domains.has(canonicalName(headerDomain))) {
     dc.info(DeviationCode.ENVELOPE_MISMATCH, () => [
       'email',
-      `the TLS-Report-Domain header ${show(headerDomain)} names none of the report's policy domains (${[...domains].join(', ')}); the body was used`,
+      `the TLS-Report-Domain header ${showValue(headerDomain)} names none of the report's policy domains (${[...domains].join(', ')}); the body was used`,
     ]);
   }
   const m = extracted.fileName ? FILE_NAME.exec(extracted.fileName) : null;
@@ -779,11 +948,43 @@ function checkEnvelope(extracted: ExtractedReport | undefined, policies: readonl
     if ((domains.size > 0 && !domains.has(fileDomain)) || begin !== Math.floor(startMs / 1000)) {
       dc.info(DeviationCode.ENVELOPE_MISMATCH, () => [
         'fileName',
-        `the file name ${show(extracted.fileName)} says domain ${fileDomain} from ${new Date(begin * 1000).toISOString()}, ` +
+        `the file name ${showValue(extracted.fileName)} says domain ${fileDomain} from ${new Date(begin * 1000).toISOString()}, ` +
           `the body says ${[...domains].join(', ') || 'no domain'} from ${new Date(startMs).toISOString()}; the body was used`,
       ]);
     }
   }
+}
+
+/** The JSON text of a parsed report, for the content hash; a value too deep for JSON.stringify is refused, not a crash. */
+function serializeForHash(value: JsonObject): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    throw new ReportRejectedError(
+      RejectReason.NOT_JSON,
+      'report',
+      `the report has no \`report-id\` and cannot be written back as JSON to hash it (${showValue(String((err as Error).message)).slice(1, -1)}): pass its JSON text (normalizeReport)`,
+    );
+  }
+}
+
+const PRINTABLE_HEAD = /^[\x20-\x7e\t\r\n]*$/;
+
+/**
+ * Why a text is not JSON, for a message that never carries binary: the parser's message (it
+ * quotes the text) and the first characters when they are printable ASCII, else only the hex of
+ * the first bytes (UTF-8, as decoded).
+ */
+function notJsonWhy(text: string, err: unknown): string {
+  const head = text.slice(0, 40);
+  if (PRINTABLE_HEAD.test(head)) {
+    const parser = showValue(String((err as Error).message)).slice(1, -1);
+    return `${parser}); it starts with ${showValue(head)}`;
+  }
+  const bytes = Buffer.from(text.slice(0, 16), 'utf8').subarray(0, 16);
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  const hint = bytes[0] === 0x1f ? ': compressed data? A gzip body sent with Content-Encoding: gzip is compressed twice' : '';
+  return `binary data${hint}); it starts with the bytes ${hex}`;
 }
 
 /**
@@ -798,12 +999,7 @@ export function normalizeReport(text: string, options: NormalizeOptions = {}): T
   try {
     value = JSON.parse(text);
   } catch (err) {
-    const head = text.slice(0, 40);
-    throw new ReportRejectedError(
-      RejectReason.NOT_JSON,
-      'report',
-      `the report is not JSON (${(err as Error).message}); it starts with ${show(head)}; a TLS report is a JSON object (RFC 8460 section 4)`,
-    );
+    throw new ReportRejectedError(RejectReason.NOT_JSON, 'report', `the report is not JSON (${notJsonWhy(text, err)}; a TLS report is a JSON object (RFC 8460 section 4)`);
   }
   return normalizeReportValue(value, options, text);
 }
@@ -836,7 +1032,7 @@ export function normalizeReportValue(value: unknown, options: NormalizeOptions =
   }
   const policiesIn = value.policies;
   if (!Array.isArray(policiesIn)) {
-    throw new ReportRejectedError(RejectReason.POLICIES_NOT_ARRAY, 'policies', `\`policies\` must be an array, got ${show(policiesIn)} (RFC 8460 section 4.3)`);
+    throw new ReportRejectedError(RejectReason.POLICIES_NOT_ARRAY, 'policies', `\`policies\` must be an array, got ${showValue(policiesIn)} (RFC 8460 section 4.3)`);
   }
   const dc = new DeviationCollector();
   const extracted = options.extracted;
@@ -849,7 +1045,7 @@ export function normalizeReportValue(value: unknown, options: NormalizeOptions =
     throw new ReportRejectedError(
       RejectReason.DATE_RANGE_INVALID,
       'date-range.start-datetime',
-      `\`date-range.start-datetime\` must be an RFC 3339 date-time (for example "2026-11-20T00:00:00Z"), got ${show(startRaw)}: the report cannot be put on a day`,
+      `\`date-range.start-datetime\` must be an RFC 3339 date-time (for example "2026-11-20T00:00:00Z"), got ${showValue(startRaw)}: the report cannot be put on a day`,
     );
   }
   const endRaw = range['end-datetime'];
@@ -857,16 +1053,19 @@ export function normalizeReportValue(value: unknown, options: NormalizeOptions =
   if (!start.zoned || (end && !end.zoned)) {
     dc.info(DeviationCode.DATETIME_NO_TIMEZONE, () => [
       'date-range',
-      `\`date-range\` ${show(start.zoned ? endRaw : startRaw)} has no time zone, which RFC 3339 requires; it was read as UTC`,
+      `\`date-range\` ${showValue(start.zoned ? endRaw : startRaw)} has no time zone, which RFC 3339 requires; it was read as UTC`,
     ]);
   }
   if (!end) {
     dc.warn(DeviationCode.DATE_RANGE_END_INVALID, () => [
       'date-range.end-datetime',
-      `\`date-range.end-datetime\` must be an RFC 3339 date-time, got ${show(endRaw)}; the range was taken as one day from the start`,
+      `\`date-range.end-datetime\` must be an RFC 3339 date-time, got ${showValue(endRaw)}; the range was taken as one day from the start`,
     ]);
     end = { ms: start.ms + DAY_MS, zoned: true };
   }
+  checkDateInRange(start.ms, startRaw, 'date-range.start-datetime');
+  checkDateInRange(start.ms + DAY_MS / 2, startRaw, 'date-range.start-datetime');
+  checkDateInRange(end.ms, endRaw, 'date-range.end-datetime');
   const length = end.ms - start.ms;
   if (start.ms % DAY_MS !== 0 || length < DAY_MS - 1000 || length > DAY_MS) {
     dc.info(DeviationCode.DATE_RANGE_NOT_ONE_DAY, () => [
@@ -882,7 +1081,7 @@ export function normalizeReportValue(value: unknown, options: NormalizeOptions =
   if (typeof ci === 'string' && ci.trim() !== '') {
     contactInfo = ci.trim();
   } else {
-    dc.warn(DeviationCode.CONTACT_INFO_MISSING, () => ['contact-info', `\`contact-info\` is ${ci === null ? 'null' : ci === undefined ? 'missing' : show(ci)}; RFC 8460 section 4.3 requires it`]);
+    dc.warn(DeviationCode.CONTACT_INFO_MISSING, () => ['contact-info', `\`contact-info\` is ${ci === null ? 'null' : ci === undefined ? 'missing' : showValue(ci)}; RFC 8460 section 4.3 requires it`]);
   }
   const orgRaw = value['organization-name'];
   let organization: string;
@@ -890,28 +1089,32 @@ export function normalizeReportValue(value: unknown, options: NormalizeOptions =
     organization = orgRaw.trim();
   } else {
     organization = extracted?.email?.reportSubmitter ?? (contactInfo?.includes('@') ? contactInfo.split('@').pop()! : contactInfo) ?? 'unknown';
-    dc.warn(DeviationCode.ORGANIZATION_MISSING, () => ['organization-name', `\`organization-name\` is ${show(orgRaw)}; the reporter was named ${show(organization)}`]);
+    dc.warn(DeviationCode.ORGANIZATION_MISSING, () => ['organization-name', `\`organization-name\` is ${showValue(orgRaw)}; the reporter was named ${showValue(organization)}`]);
   }
   const idRaw = value['report-id'];
   let reportId: string;
   if ((typeof idRaw === 'string' && idRaw.trim() !== '') || typeof idRaw === 'number') {
     reportId = String(idRaw).trim();
   } else {
-    reportId = 'sha256:' + createHash('sha256').update(text ?? JSON.stringify(value), 'utf8').digest('hex').slice(0, 32);
-    dc.warn(DeviationCode.REPORT_ID_MISSING, () => ['report-id', `\`report-id\` is ${show(idRaw)}; the content hash ${reportId} stands in for it`]);
+    reportId = 'sha256:' + createHash('sha256').update(text ?? serializeForHash(value), 'utf8').digest('hex').slice(0, 32);
+    dc.warn(DeviationCode.REPORT_ID_MISSING, () => ['report-id', `\`report-id\` is ${showValue(idRaw)}; the content hash ${reportId} stands in for it`]);
   }
 
   const fallbackRaw = options.fallbackPolicyDomain ?? extracted?.email?.reportDomain;
   const fallbackDomain = fallbackRaw === undefined ? undefined : normalizeHostname(fallbackRaw, 'fallbackPolicyDomain').name;
   const policies: ReportPolicy[] = [];
+  const bounds = new ReportBounds();
   for (let pi = 0; pi < policiesIn.length; pi++) {
     const entry: unknown = policiesIn[pi];
     if (!isObject(entry)) {
-      dc.warn(DeviationCode.POLICY_ENTRY_INVALID, () => [`policies[${pi}]`, `\`policies[${pi}]\` must be an object, got ${show(entry)}; it was skipped`]);
+      dc.warn(DeviationCode.POLICY_ENTRY_INVALID, () => [`policies[${pi}]`, `\`policies[${pi}]\` must be an object, got ${showValue(entry)}; it was skipped`]);
       continue;
     }
     const p = readPolicyEntry(entry, pi, fallbackDomain, dc);
-    if (p) policies.push(p);
+    if (p) {
+      bounds.add(p, pi);
+      policies.push(p);
+    }
   }
   if (policies.length === 0) {
     throw new ReportRejectedError(

@@ -1,4 +1,12 @@
-import { DeviationCode, IDEMPOTENCY_KEY_PATTERN, LATE_REPORT_THRESHOLD_HOURS, normalizeReport, normalizeReportValue, PolicyType, REGISTERED_RESULT_TYPES, RejectReason, reportIdempotencyKey, ResultType } from '../../lib/reports';
+import * as zlib from 'node:zlib';
+import {
+  DeviationCode,
+  IDEMPOTENCY_KEY_PATTERN,
+  LATE_REPORT_THRESHOLD_HOURS,
+  MAX_POLICY_DOMAINS_PER_REPORT,
+  MAX_POLICY_STRING_LINE_CHARS,
+  MAX_POLICY_STRING_LINES,
+  normalizeReport, normalizeReportValue, PolicyType, REGISTERED_RESULT_TYPES, RejectReason, reportIdempotencyKey, ResultType } from '../../lib/reports';
 import { MtaStsMode, Severity } from '../../lib/policy';
 import { rejectionOf, reportJson } from './helpers';
 
@@ -405,5 +413,180 @@ describe('idempotency keys', () => {
     const b = editable();
     b.report['date-range'] = { 'start-datetime': '2026-11-20T00:00:00', 'end-datetime': '2026-11-20T23:59:59' };
     expect(normalizeReportValue(a.report).idempotencyKey).toBe(normalizeReportValue(b.report).idempotencyKey);
+  });
+});
+
+describe('hostile input is bounded', () => {
+  const deep = (n: number, leaf: string): string => '['.repeat(n) + leaf + ']'.repeat(n);
+  const DEEP = 100_000;
+
+  test('a policy-string of 100 000 tabs is cut to the cap, not parsed, and read as no mode and no mx', () => {
+    const a = editable();
+    a.policy['policy-string'] = ['version: STSv1', `mode:${'\t'.repeat(100_000)}x`, 'mx: mail.example.com'];
+    const r = normalizeReportValue(a.report);
+    const p = r.policies[0];
+    // The line is cut to its first 1000 characters (then trimmed): no 100 000-character line reaches the policy parser.
+    expect(p.policyStrings).toEqual(['version: STSv1', 'mode:', 'mx: mail.example.com']);
+    expect(p.stsPolicy).toEqual({ mx: [] });
+    expect(r.deviations.find((d) => d.code === DeviationCode.POLICY_STRING_TOO_LONG)).toEqual({
+      code: 'policy-string-too-long',
+      severity: Severity.WARNING,
+      field: 'policies[0].policy.policy-string',
+      message: '`policies[0].policy.policy-string` has more than 64 lines or a line longer than 1000 characters, far beyond any real policy; it was cut and not read as a policy',
+    });
+  });
+
+  test.each([
+    ['an array of 100 000 lines', () => Array.from({ length: 100_000 }, (_, i) => `mx: mx${i}.example.com`)],
+    ['one string of 100 000 lines', () => Array.from({ length: 100_000 }, (_, i) => `mx: mx${i}.example.com`).join('\n')],
+    ['a JSON-encoded array of 100 lines', () => [JSON.stringify(Array.from({ length: 100 }, (_, i) => `mx: mx${i}.example.com`))]],
+    ['one element of 1 MB', () => ['x'.repeat(1_000_000)]],
+  ])('a policy-string of %s keeps at most 64 lines', (_, value) => {
+    const a = editable();
+    a.policy['policy-string'] = value();
+    const r = normalizeReportValue(a.report);
+    expect(r.policies[0].policyStrings.length).toBeLessThanOrEqual(MAX_POLICY_STRING_LINES);
+    expect(r.policies[0].policyStrings.every((l) => l.length <= MAX_POLICY_STRING_LINE_CHARS)).toBe(true);
+    expect(r.policies[0].stsPolicy).toEqual({ mx: [] });
+    expect(codes(r)).toContain(DeviationCode.POLICY_STRING_TOO_LONG);
+  });
+
+  test('a policy-string at the caps is still read', () => {
+    const a = editable();
+    const lines = ['version: STSv1', 'mode: enforce', 'max_age: 86400', ...Array.from({ length: MAX_POLICY_STRING_LINES - 3 }, (_, i) => `mx: mx${i}.example.com`)];
+    a.policy['policy-string'] = lines;
+    const r = normalizeReportValue(a.report);
+    expect(r.policies[0].stsPolicy?.mode).toBe(MtaStsMode.ENFORCE);
+    expect(r.policies[0].stsPolicy?.mx).toHaveLength(MAX_POLICY_STRING_LINES - 3);
+    expect(codes(r)).not.toContain(DeviationCode.POLICY_STRING_TOO_LONG);
+  });
+
+  test('100 000 mx-host values are de-duplicated (no quadratic scan)', () => {
+    const a = editable();
+    a.policy['mx-host'] = Array.from({ length: 100_000 }, (_, i) => `MX${i % 50_000}.example.com`);
+    const r = normalizeReportValue(a.report);
+    expect(r.policies[0].mxHosts).toHaveLength(50_000);
+    expect(r.policies[0].mxHosts.slice(0, 2)).toEqual(['mx0.example.com', 'mx1.example.com']);
+  });
+
+  test(`more than ${MAX_POLICY_DOMAINS_PER_REPORT} policy domains is too-many-policies`, () => {
+    const policies = Array.from({ length: 350 }, (_, i) => ({ domain: `d${i}.example.com` }));
+    const report = reportJson({ day: '2026-11-20', policies });
+    const e = rejectionOf(() => normalizeReportValue(report));
+    expect([e.reason, e.field]).toEqual([RejectReason.TOO_MANY_POLICIES, 'policies[100].policy.policy-domain']);
+    expect(e.message).toBe(
+      '`policies` names more than 100 policy domains (the 101th is "d100.example.com" at `policies[100]`); a TLS report covers the policy domains of one receiver, and each would cost a rollup write: the report was refused',
+    );
+  });
+
+  test(`${MAX_POLICY_DOMAINS_PER_REPORT} domains, and many entries of one domain, are accepted`, () => {
+    const hundred = reportJson({ day: '2026-11-20', policies: Array.from({ length: 100 }, (_, i) => ({ domain: `d${i}.example.com` })) });
+    expect(normalizeReportValue(hundred).policies).toHaveLength(100);
+    const same = reportJson({ day: '2026-11-20', policies: Array.from({ length: 300 }, () => ({ domain: 'example.com' })) });
+    expect(normalizeReportValue(same).policies).toHaveLength(300);
+  });
+
+  test.each([
+    ['two summaries of one domain', [{ success: Number.MAX_SAFE_INTEGER }, { success: 1 }], 'policies[1].summary', 'the session counts of the policy domain "example.com" (up to `policies[1]`)'],
+    ['success and failure of one entry', [{ success: Number.MAX_SAFE_INTEGER, failure: 1 }], 'policies[0].summary', 'the session counts of the policy domain "example.com" (up to `policies[0]`)'],
+    ['two domains', [{ domain: 'a.example', success: Number.MAX_SAFE_INTEGER }, { domain: 'b.example', success: 2 }], 'policies[1].summary', 'the session counts of the report (up to `policies[1]`)'],
+    [
+      'two failure details',
+      [{ success: 0, failure: 0, details: [{ type: 'certificate-expired', count: Number.MAX_SAFE_INTEGER }, { type: 'certificate-expired', count: Number.MAX_SAFE_INTEGER }] }],
+      'policies[0].failure-details',
+      'the failed-session-counts of `policies[0].failure-details`',
+    ],
+  ])('counts that add up past MAX_SAFE_INTEGER (%s) are count-invalid', (_, policies, field, what) => {
+    const report = reportJson({ day: '2026-11-20', policies: policies as never });
+    const e = rejectionOf(() => normalizeReportValue(report));
+    expect([e.reason, e.field]).toEqual([RejectReason.COUNT_INVALID, field]);
+    expect(e.message).toBe(
+      `${what} add up to more than 9007199254740991 (Number.MAX_SAFE_INTEGER), more sessions than any sender has: the report's session counts cannot be summed exactly (RFC 8460 section 4.3)`,
+    );
+  });
+
+  test('counts that add up to exactly MAX_SAFE_INTEGER are accepted', () => {
+    const report = reportJson({ day: '2026-11-20', policies: [{ success: Number.MAX_SAFE_INTEGER - 1, failure: 1 }] });
+    expect(normalizeReportValue(report).policies[0].successfulSessions).toBe(Number.MAX_SAFE_INTEGER - 1);
+  });
+
+  test.each([
+    ['organization-name', (a: ReturnType<typeof editable>, v: unknown) => (a.report['organization-name'] = v), DeviationCode.ORGANIZATION_MISSING],
+    ['mx-host', (a: ReturnType<typeof editable>, v: unknown) => (a.policy['mx-host'] = v), DeviationCode.MX_HOST_INVALID],
+    ['policy-string', (a: ReturnType<typeof editable>, v: unknown) => (a.policy['policy-string'] = v), DeviationCode.POLICY_STRING_NOT_ARRAY],
+  ])('100 000-level nested JSON in %s is a deviation with a bounded message, not a stack overflow', (_, set, code) => {
+    const a = editable();
+    set(a, JSON.parse(deep(DEEP, '1')));
+    const d = normalizeReportValue(a.report).deviations.find((f) => f.code === code)!;
+    expect(d.message).toContain('[[[[…]]]]');
+    expect(d.message.length).toBeLessThan(600);
+  });
+
+  test('a 100 000-level nested count is count-invalid with a bounded message', () => {
+    const a = editable();
+    const text = JSON.stringify(a.report).replace('"total-failure-session-count":2', `"total-failure-session-count":${deep(DEEP, '2')}`);
+    const e = rejectionOf(() => normalizeReport(text));
+    expect([e.reason, e.field]).toEqual([RejectReason.COUNT_INVALID, 'policies[0].summary.total-failure-session-count']);
+    expect(e.message).toBe(
+      "`policies[0].summary.total-failure-session-count` must be a whole number of sessions, 0 or more, got [[[[…]]]]: the report's session counts cannot be used (RFC 8460 section 4.3)",
+    );
+  });
+
+  test('a deep report without report-id and without its text is refused, not a stack overflow', () => {
+    const a = editable();
+    delete a.report['report-id'];
+    a.report.extra = JSON.parse(deep(DEEP, '1'));
+    const e = rejectionOf(() => normalizeReportValue(a.report));
+    expect(e.reason).toBe(RejectReason.NOT_JSON);
+    expect(e.message).toMatch(/^the report has no `report-id` and cannot be written back as JSON to hash it \(Maximum call stack size exceeded\)/);
+  });
+
+  test('control and bidi characters in a shown value are escaped', () => {
+    const a = editable();
+    a.report['organization-name'] = ['\u001b]8;;https://evil.example\u0007x\u202e\r\nforged'];
+    const r = normalizeReportValue(a.report);
+    const d = r.deviations.find((f) => f.code === DeviationCode.ORGANIZATION_MISSING)!;
+    expect(d.message).toBe('`organization-name` is ["\\u001b]8;;https://evil.example\\u0007x\\u202e\\r\\nforged"]; the reporter was named "googleinc.example"');
+  });
+
+  test('a binary body is not-json with its first bytes in hex, never the binary itself', () => {
+    const text = zlib.gzipSync(Buffer.from('{"policies":[]}')).toString('utf8');
+    const e = rejectionOf(() => normalizeReport(text));
+    expect(e.reason).toBe(RejectReason.NOT_JSON);
+    expect(e.message).toMatch(
+      /^the report is not JSON \(binary data: compressed data\? A gzip body sent with Content-Encoding: gzip is compressed twice\); it starts with the bytes 1f ef bf bd 08 00 00 00 00 00 [0-9a-f ]+; a TLS report is a JSON object \(RFC 8460 section 4\)$/,
+    );
+    expect(e.message).toMatch(/^[\x20-\x7e]*$/);
+  });
+});
+
+describe('dates outside what can be put on a day', () => {
+  test.each([
+    ['9999-12-31T23:00:00Z', '2026-11-20T23:59:59Z', 'date-range.start-datetime'],
+    ['9999-12-31T00:00:00Z', 'not a date', 'date-range.end-datetime'],
+    ['2026-11-20T00:00:00Z', '9999-12-31T23:59:59-23:00', 'date-range.end-datetime'],
+    ['0000-01-01T00:00:00+01:00', '0000-01-01T23:59:59Z', 'date-range.start-datetime'],
+  ])('start %s, end %s: date-out-of-range', (start, end, field) => {
+    const a = editable();
+    a.report['date-range'] = { 'start-datetime': start, 'end-datetime': end };
+    const e = rejectionOf(() => normalizeReportValue(a.report));
+    expect([e.reason, e.field]).toEqual([RejectReason.DATE_OUT_OF_RANGE, field]);
+    expect(e.message).toMatch(
+      new RegExp(`^\`${field.replace('.', '\\.')}\` ".+" is outside the years 0000 to 9999 as a UTC instant or day \\(with the report's one-day range and rounding to the nearest midnight\\): the report cannot be put on a day; a TLS report covers a recent UTC day \\(RFC 8460 section 4\\.1\\)$`),
+    );
+  });
+
+  test('the last and first representable days are accepted', () => {
+    const a = editable();
+    a.report['date-range'] = { 'start-datetime': '9999-12-30T00:00:00Z', 'end-datetime': '9999-12-30T23:59:59Z' };
+    expect(normalizeReportValue(a.report).day).toBe('9999-12-30');
+    a.report['date-range'] = { 'start-datetime': '0000-01-01T00:00:00Z', 'end-datetime': '0000-01-01T23:59:59Z' };
+    expect(normalizeReportValue(a.report).day).toBe('0000-01-01');
+  });
+
+  test('a zone offset beyond 23:59 is not a date-time', () => {
+    const a = editable();
+    a.report['date-range'] = { 'start-datetime': '2026-11-20T00:00:00+99:99', 'end-datetime': '2026-11-20T23:59:59Z' };
+    expect(rejectionOf(() => normalizeReportValue(a.report)).reason).toBe(RejectReason.DATE_RANGE_INVALID);
   });
 });
