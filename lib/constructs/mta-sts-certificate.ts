@@ -2,6 +2,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { normalizeHostname, throwOnErrors } from '../policy';
+import { nameLimitFindings } from '../policy/name-limits';
 import { policyHostName } from '../policy/records';
 
 /** Props of `MtaStsCertificate`. */
@@ -32,7 +33,7 @@ export class MtaStsCertificate extends Construct {
   constructor(scope: Construct, id: string, props: MtaStsCertificateProps) {
     super(scope, id);
     const domain = normalizeHostname(props.domainName, 'domainName', 'a domain name');
-    throwOnErrors(domain.findings);
+    throwOnErrors([...domain.findings, ...(domain.name ? nameLimitFindings(domain.name, { createsCertificate: true, publishesTlsRpt: false }) : [])], `MtaStsCertificate ${this.node.path}`);
     this.certificate = new acm.Certificate(this, 'Certificate', {
       domainName: policyHostName(domain.name!),
       validation: acm.CertificateValidation.fromDns(props.hostedZone),

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { isWithinZone, normalizeHostname } from '../policy/domain-name';
 import { error, Finding, Severity, throwOnErrors } from '../policy/findings';
 import { MtaStsMode } from '../policy/mode';
+import { nameLimitFindings } from '../policy/name-limits';
 import { MtaStsPolicy } from '../policy/policy';
 import { mtaStsRecordName, policyHostName, policyUrl, renderMtaStsRecord, renderTlsRptRecord, tlsRptRecordName } from '../policy/records';
 import { TlsRptDestination } from '../policy/tls-rpt-destination';
@@ -183,6 +184,10 @@ export class MtaSts extends Construct {
     const findings: Finding[] = [];
     const domain = normalizeHostname(props.domainName, 'domainName', 'a domain name');
     findings.push(...domain.findings);
+    if (domain.name) {
+      // Before CDK's own certificate check, whose message names neither the prop nor the fix.
+      findings.push(...nameLimitFindings(domain.name, { createsCertificate: !props.certificate, publishesTlsRpt: props.tlsRptDestinations !== undefined }));
+    }
     const zoneName = props.hostedZone.zoneName;
     if (domain.name && !Token.isUnresolved(zoneName) && !isWithinZone(domain.name, zoneName)) {
       findings.push(

@@ -7,3 +7,4 @@ export * from './policy-parse';
 export * from './txt-fields';
 export * from './tls-rpt-destination';
 export * from './records';
+export * from './name-limits';

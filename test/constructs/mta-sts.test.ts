@@ -283,3 +283,48 @@ describe('bad input is refused at synth with the field, the value and the fix', 
     expect(() => make({ mode: 'strict' as MtaStsMode, mx: ['*'] })).toThrow(/^MtaSts S\/ExampleCom: \n  - `mode`.*\n  - `mx\[0\]`/);
   });
 });
+
+describe('names over their limits are refused before CDK sees them', () => {
+  const long = 'a'.repeat(50) + '.example.com';
+
+  test('mta-sts.<domain> over the 64 characters of an ACM certificate, when MtaSts makes the certificate', () => {
+    expect(() => make({ domainName: long })).toThrow(
+      `MtaSts S/ExampleCom: \`domainName\` "${long}" makes the policy host "mta-sts.${long}" of 70 characters, more than the 64 ACM allows in a certificate's domain name (at most 56 for the domain): use a shorter domain, or pass your own \`certificate\``,
+    );
+    expect(() => make({ domainName: long })).not.toThrow(/Domain name must be 64 characters or less/);
+  });
+
+  test('the same domain with a given certificate synthesizes', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: ENV });
+    const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1EXAMPLE', zoneName: 'example.com' });
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:111111111111:certificate/abc');
+    new MtaSts(stack, 'X', { domainName: long, hostedZone: zone, mx: ['mx1.example.com'], certificate });
+    Template.fromStack(stack).hasResourceProperties('AWS::Route53::RecordSet', { Name: `_mta-sts.${long}.` });
+  });
+
+  test('with a given certificate, a domain whose _smtp._tls name is over 253 octets is refused', () => {
+    const domain = ['a'.repeat(63), 'b'.repeat(63), 'c'.repeat(63), 'd'.repeat(42), 'example', 'com'].join('.');
+    expect(domain.length).toBe(246);
+    const certificate = (stack: Stack) => acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:111111111111:certificate/abc');
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: ENV });
+    const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1EXAMPLE', zoneName: 'example.com' });
+    const props = { domainName: domain, hostedZone: zone, mx: ['mx1.example.com'], certificate: certificate(stack), tlsRptDestinations: [TlsRptDestination.mailto('tlsrpt@example.com')] };
+    expect(() => new MtaSts(stack, 'X', props)).toThrow(
+      new RegExp(
+        `makes the policy host "mta-sts\\.${domain.replace(/\./g, '\\.')}" of 254 octets, more than the 253 a DNS name may have \\(Route 53 refuses it\\): use a domain of at most 245 octets` +
+          `[^]*the MTA-STS record name "_mta-sts\\.[^"]+" of 255 octets[^]*the TLS-RPT record name "_smtp\\._tls\\.[^"]+" of 257 octets[^]*use a domain of at most 242 octets`,
+      ),
+    );
+  });
+
+  test('MtaStsCertificate refuses a domain over 56 characters with the same finding', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Certs', { env: ENV });
+    const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1EXAMPLE', zoneName: 'example.com' });
+    expect(() => new MtaStsCertificate(stack, 'Cert', { domainName: long, hostedZone: zone })).toThrow(
+      `MtaStsCertificate Certs/Cert: \`domainName\` "${long}" makes the policy host "mta-sts.${long}" of 70 characters, more than the 64 ACM allows`,
+    );
+  });
+});
