@@ -4,6 +4,7 @@ import { Finding, info, warning } from '../policy/findings';
 import { DeviationCode } from './deviations';
 import { isReportRejectedError, RejectReason, ReportRejectedError } from './errors';
 import { readSingleZipFile } from './private/zip';
+import { showValue } from './untrusted-text';
 
 /**
  * The container format of an input, decided from its first bytes only: labels (Content-Type,
@@ -52,7 +53,20 @@ export interface ExtractOptions {
    * @default - no file name
    */
   readonly fileName?: string;
+  /**
+   * The HTTP `Content-Encoding` the body came with (`gzip`, `deflate`, `br`, `identity`, or a
+   * list such as `gzip, br` in the order applied), as the HTTPS ingest stored it. The body is
+   * decoded before its format is sniffed, each step stopping at `maxInflatedBytes`; another
+   * coding, more than `MAX_CONTENT_CODINGS`, or a body that does not decode is refused as
+   * `CONTENT_ENCODING_INVALID` (a gzip coding as `GZIP_INVALID` or `GZIP_TRUNCATED`).
+   * @default - the body is as received (no content coding)
+   * @see https://www.rfc-editor.org/rfc/rfc9110#section-8.4
+   */
+  readonly contentEncoding?: string;
 }
+
+/** The most content codings one body may list (`Content-Encoding: gzip, br` is two). */
+export const MAX_CONTENT_CODINGS = 4;
 
 /** What the headers of a report email say. Every field is as the email wrote it, decoded. */
 export interface EmailEnvelope {
@@ -220,6 +234,66 @@ function gunzip(buf: Buffer, maxInflated: number, field: string): Buffer {
   }
 }
 
+/** The content codings of a `Content-Encoding` value, lower case, `identity` left out, in the order applied. */
+export function contentCodings(contentEncoding: string): string[] {
+  const codings = contentEncoding
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  const bad = codings.find((c) => !CONTENT_CODINGS.has(c));
+  if (bad !== undefined || codings.length > MAX_CONTENT_CODINGS) {
+    throw new ReportRejectedError(
+      RejectReason.CONTENT_ENCODING_INVALID,
+      'content-encoding',
+      `the Content-Encoding ${showValue(contentEncoding)} ${bad !== undefined ? `has the coding ${showValue(bad)}, which` : `lists more than ${MAX_CONTENT_CODINGS} codings, which`} the collector does not decode: send the report as is, or with Content-Encoding gzip, deflate or br`,
+    );
+  }
+  return codings;
+}
+
+const CONTENT_CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
+
+/** One content coding undone, stopping at `maxInflated` bytes. */
+function undoCoding(buf: Buffer, coding: string, maxInflated: number): Buffer {
+  if (coding === 'gzip' || coding === 'x-gzip') return gunzip(buf, maxInflated, 'content-encoding');
+  const opts = { maxOutputLength: maxInflated };
+  try {
+    if (coding === 'br') return zlib.brotliDecompressSync(buf, opts);
+    try {
+      return zlib.inflateSync(buf, opts);
+    } catch (err) {
+      // RFC 9110 says deflate is the zlib format; some senders send raw deflate.
+      if ((err as { code?: string }).code !== 'Z_DATA_ERROR') throw err;
+      return zlib.inflateRawSync(buf, opts);
+    }
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ReportRejectedError(
+        RejectReason.INFLATED_TOO_LARGE,
+        'content-encoding',
+        `the body (Content-Encoding ${coding}) decodes to more than the limit of ${maxInflated} bytes (maxInflatedBytes): refused as a decompression bomb`,
+      );
+    }
+    throw new ReportRejectedError(
+      RejectReason.CONTENT_ENCODING_INVALID,
+      'content-encoding',
+      `the body (${buf.length} bytes) does not decode as its Content-Encoding ${coding} says: ${showValue(String(e.message ?? err)).slice(1, -1)}`,
+    );
+  }
+}
+
+/** The body with its content codings undone (last applied, first undone), and the options without them. */
+function contentDecoded(bytes: Uint8Array, options: ExtractOptions, maxInflated: number): { bytes: Uint8Array; options: ExtractOptions } {
+  if (options.contentEncoding === undefined) return { bytes, options };
+  const codings = contentCodings(options.contentEncoding);
+  let buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = codings.length - 1; i >= 0; i--) buf = undoCoding(buf, codings[i], maxInflated);
+  if (buf.length === 0) checkInputSize(buf, Infinity);
+  // The decoded body is bounded by maxInflatedBytes, not by the cap on what was received.
+  return { bytes: buf, options: { ...options, contentEncoding: undefined, maxInputBytes: Math.max(options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, maxInflated) } };
+}
+
 /**
  * Takes the report JSON out of a JSON, gzip or zip body, synchronously: what an HTTPS POST
  * (`application/tlsrpt+gzip` or `+json`) or an email attachment carries.
@@ -234,9 +308,10 @@ function gunzip(buf: Buffer, maxInflated: number, field: string): Buffer {
  * @throws ReportRejectedError when the bytes cannot hold a report
  * @see https://www.rfc-editor.org/rfc/rfc8460#section-5.4
  */
-export function decodeReportBody(bytes: Uint8Array, options: ExtractOptions = {}): ExtractedReport {
-  const { maxInput, maxInflated } = limits(options);
-  checkInputSize(bytes, maxInput);
+export function decodeReportBody(input: Uint8Array, givenOptions: ExtractOptions = {}): ExtractedReport {
+  const { maxInput, maxInflated } = limits(givenOptions);
+  checkInputSize(input, maxInput);
+  const { bytes, options } = contentDecoded(input, givenOptions, maxInflated);
   const format = sniffFormat(bytes);
   const deviations: Finding[] = [];
   const label = labelledFormat(options.contentType, options.fileName);
@@ -312,9 +387,10 @@ export function decodeReportBody(bytes: Uint8Array, options: ExtractOptions = {}
  * @throws ReportRejectedError when the input holds no report
  * @see https://www.rfc-editor.org/rfc/rfc8460#section-5.3
  */
-export async function extractReportInput(bytes: Uint8Array, options: ExtractOptions = {}): Promise<ExtractedReport> {
-  const { maxInput } = limits(options);
-  checkInputSize(bytes, maxInput);
+export async function extractReportInput(input: Uint8Array, givenOptions: ExtractOptions = {}): Promise<ExtractedReport> {
+  const { maxInput, maxInflated } = limits(givenOptions);
+  checkInputSize(input, maxInput);
+  const { bytes, options } = contentDecoded(input, givenOptions, maxInflated);
   if (sniffFormat(bytes) !== InputFormat.EMAIL) return decodeReportBody(bytes, options);
   const result = await extractFromEmail(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), options);
   const label = labelledFormat(options.contentType, options.fileName);
@@ -353,6 +429,24 @@ function mediaType(v: HeaderValue | undefined): { value: string; params: Record<
   return { value: 'text/plain', params: {} };
 }
 
+/**
+ * The rejection of an email the MIME parser refused. Its size limits (`EMAXLEN`: more than
+ * 1000 MIME parts, or a header over its cap) are `EMAIL_TOO_COMPLEX`: a report email has two or
+ * three parts, and such a message is not a broken one. Anything else is `EMAIL_INVALID`.
+ */
+function emailParseError(err: unknown): ReportRejectedError {
+  const e = err as { code?: string; message?: string };
+  const said = showValue(String(e.message ?? err)).slice(1, -1);
+  if (e.code === 'EMAXLEN') {
+    return new ReportRejectedError(
+      RejectReason.EMAIL_TOO_COMPLEX,
+      'email',
+      `the email is too complex to read (${said}): a TLS report email has a text part and one report part (RFC 8460 section 5.3); the raw message was kept`,
+    );
+  }
+  return new ReportRejectedError(RejectReason.EMAIL_INVALID, 'email', `the email cannot be parsed as MIME: ${said}`);
+}
+
 /** How deep forwarded messages (`message/rfc822` parts) are searched. */
 const MAX_EMAIL_NESTING = 3;
 
@@ -370,7 +464,7 @@ async function extractFromEmail(buf: Buffer, options: ExtractOptions, depth = 0)
       checksumAlgo: false,
     });
   } catch (err) {
-    throw new ReportRejectedError(RejectReason.EMAIL_INVALID, 'email', `the email cannot be parsed as MIME: ${(err as Error).message}`);
+    throw emailParseError(err);
   }
   const deviations: Finding[] = [];
   const root = mediaType(mail.headers.get('content-type'));

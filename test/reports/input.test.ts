@@ -12,6 +12,7 @@ import {
 import { forwardEmail, gzipJson, jsonBytes, makeEmail, makeZip, rejectionOf, rejectionOfAsync, reportEmail, reportJson } from './helpers';
 
 const REPORT = reportJson({ day: '2026-11-20', success: 40, failure: 0 });
+const codes = (findings: ReadonlyArray<{ code: string }>): string[] => findings.map((f) => f.code);
 
 describe('sniffFormat decides from the bytes only', () => {
   test.each([
@@ -299,5 +300,85 @@ describe('emails (extractReportInput / parseReport)', () => {
     const x = await extractReportInput(reportEmail(REPORT), { contentType: 'application/tlsrpt+gzip' });
     expect(x.format).toBe(InputFormat.EMAIL);
     expect(x.deviations.map((d) => d.code)).toEqual([DeviationCode.LABEL_MISMATCH]);
+  });
+});
+
+describe('Content-Encoding (the HTTPS ingest stores it; the body is decoded before it is read)', () => {
+  const json = jsonBytes(REPORT);
+
+  test.each([
+    ['gzip', zlib.gzipSync(json)],
+    ['x-gzip', zlib.gzipSync(json)],
+    ['deflate', zlib.deflateSync(json)],
+    ['deflate (raw, as some senders send it)', zlib.deflateRawSync(json)],
+    ['br', zlib.brotliCompressSync(json)],
+    ['identity', json],
+    ['GZIP', zlib.gzipSync(json)],
+  ])('%s', (coding, body) => {
+    const r = parseReportBody(body, { contentEncoding: coding.split(' ')[0], contentType: 'application/tlsrpt+json' });
+    expect(r.policies[0].successfulSessions).toBe(40);
+    expect(codes(r.deviations)).not.toContain(DeviationCode.LABEL_MISMATCH);
+  });
+
+  test('a gzip-encoded application/tlsrpt+gzip body (compressed twice) is read', async () => {
+    const body = zlib.gzipSync(zlib.gzipSync(json));
+    expect(parseReportBody(body, { contentEncoding: 'gzip', contentType: 'application/tlsrpt+gzip' }).source?.format).toBe(InputFormat.GZIP);
+    expect((await parseReport(body, { contentEncoding: 'gzip' })).policies).toHaveLength(1);
+  });
+
+  test('several codings are undone last first', () => {
+    const body = zlib.brotliCompressSync(zlib.gzipSync(json));
+    expect(parseReportBody(body, { contentEncoding: 'gzip, br' }).policies).toHaveLength(1);
+  });
+
+  test('without the option, the same body is not-json with its bytes in hex, never binary in the message', () => {
+    const e = rejectionOf(() => parseReportBody(zlib.gzipSync(zlib.gzipSync(json))));
+    expect(e.reason).toBe(RejectReason.NOT_JSON);
+    expect(e.message).toMatch(/^the report is not JSON \(binary data: compressed data\? A gzip body sent with Content-Encoding: gzip is compressed twice\); it starts with the bytes 1f /);
+    expect(e.message).toMatch(/^[\x20-\x7e]*$/);
+  });
+
+  test.each([
+    ['compress', 'the Content-Encoding "compress" has the coding "compress", which the collector does not decode: send the report as is, or with Content-Encoding gzip, deflate or br'],
+    ['constructor', 'the Content-Encoding "constructor" has the coding "constructor", which the collector does not decode: send the report as is, or with Content-Encoding gzip, deflate or br'],
+    ['gzip, gzip, gzip, gzip, gzip', 'the Content-Encoding "gzip, gzip, gzip, gzip, gzip" lists more than 4 codings, which the collector does not decode: send the report as is, or with Content-Encoding gzip, deflate or br'],
+  ])('an unsupported coding (%s) is content-encoding-invalid', (coding, message) => {
+    const e = rejectionOf(() => decodeReportBody(json, { contentEncoding: coding }));
+    expect([e.reason, e.field, e.message]).toEqual([RejectReason.CONTENT_ENCODING_INVALID, 'content-encoding', message]);
+  });
+
+  test.each([
+    ['br', /^the body \(\d+ bytes\) does not decode as its Content-Encoding br says: /],
+    ['deflate', /^the body \(\d+ bytes\) does not decode as its Content-Encoding deflate says: /],
+  ])('a body that does not decode as %s is content-encoding-invalid', (coding, message) => {
+    const e = rejectionOf(() => decodeReportBody(Buffer.from('{"not":"compressed"}'), { contentEncoding: coding }));
+    expect(e.reason).toBe(RejectReason.CONTENT_ENCODING_INVALID);
+    expect(e.message).toMatch(message);
+  });
+
+  test('a gzip coding that is not gzip is gzip-invalid, in the content-encoding field', () => {
+    const e = rejectionOf(() => decodeReportBody(json, { contentEncoding: 'gzip' }));
+    expect([e.reason, e.field]).toEqual([RejectReason.GZIP_INVALID, 'content-encoding']);
+  });
+
+  test.each([
+    ['gzip', (b: Buffer) => zlib.gzipSync(b, { level: 1 })],
+    ['deflate', (b: Buffer) => zlib.deflateSync(b, { level: 1 })],
+    ['br', (b: Buffer) => zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } })],
+  ])('a %s bomb stops at maxInflatedBytes', (coding, compress) => {
+    const e = rejectionOf(() => decodeReportBody(compress(Buffer.alloc(4 * 1024 * 1024, 0x20)), { contentEncoding: coding, maxInflatedBytes: 1024 * 1024 }));
+    expect([e.reason, e.field]).toEqual([RejectReason.INFLATED_TOO_LARGE, 'content-encoding']);
+    expect(e.message).toMatch(/more than the limit of 1048576 bytes \(maxInflatedBytes\): refused as a decompression bomb$/);
+  });
+});
+
+describe('an email with too many MIME parts', () => {
+  test('is email-too-complex (its own stable reason), not email-invalid', async () => {
+    const parts = Array.from({ length: 5000 }, (_, i) => ({ contentType: 'text/plain', body: Buffer.from(`part ${i}`), base64: false }));
+    const e = await rejectionOfAsync(extractReportInput(makeEmail({ parts })));
+    expect([e.reason, e.field]).toEqual([RejectReason.EMAIL_TOO_COMPLEX, 'email']);
+    expect(e.message).toBe(
+      'the email is too complex to read (Max allowed child nodes exceeded): a TLS report email has a text part and one report part (RFC 8460 section 5.3); the raw message was kept',
+    );
   });
 });
