@@ -50,6 +50,7 @@ export async function checkDomain(domain: string, options: CheckOptions = {}): P
   const rptSection = section(CheckSectionId.TLS_RPT);
   const finish = (extra: Partial<CheckReport>): CheckReport => ({
     domain: name,
+    resolver: lookup.serverLabel,
     checkedAt: startedAt.toISOString(),
     durationMs: Date.now() - start,
     rua: [],
@@ -59,11 +60,11 @@ export async function checkDomain(domain: string, options: CheckOptions = {}): P
     sections: [dns, policySection, mxSection, rptSection],
   });
 
-  // When the DNS server cannot be reached at all, every later step only repeats it: say it once.
-  if ([stsTxt, rptTxt, mx].every((r) => isTransportFailure(r.outcome))) {
-    dns.findings.push(lookup.failureFinding(stsTxt, stsName, 'TXT', 'the MTA-STS record')!);
-    const skipped = info('check-skipped', name, 'the policy, MX and TLS-RPT checks were skipped: they all need DNS; fix DNS first');
-    policySection.findings.push(skipped);
+  // A resolver that cannot resolve at all must not pass for a broken domain: say it once.
+  const unusable = await unusableResolverFinding(lookup, name, [stsTxt, rptTxt, mx]);
+  if (unusable) {
+    dns.findings.push(unusable);
+    policySection.findings.push(info('check-skipped', name, 'the policy, MX and TLS-RPT checks were skipped: they all need DNS; fix DNS first'));
     return finish({});
   }
 
@@ -156,6 +157,30 @@ function notProbed(t: MxTarget): MxProbeResult {
   return { probe: { host: t.host, priority: t.priority, addresses: [], stage: SmtpStage.RESOLVE, elapsedMs: 0 }, ok: [], findings: [] };
 }
 
+/**
+ * The `dns-unusable` finding when the resolver cannot resolve at all, or undefined when it can.
+ * Every lookup failing in transport says so already. When the domain looks absent (its MX
+ * lookup failed or is NXDOMAIN, and neither TXT record came), a control query that every
+ * working resolver answers (the root zone's NS records) tells a sandbox resolver that says
+ * NXDOMAIN for everything apart from a domain that does not exist.
+ */
+async function unusableResolverFinding(lookup: DnsLookup, domain: string, results: DnsResult<unknown>[]): Promise<Finding | undefined> {
+  const [stsTxt, rptTxt, mx] = results;
+  let why: string;
+  if (results.every((r) => isTransportFailure(r.outcome))) {
+    why = `it ${mx.outcome === DnsOutcome.TIMEOUT ? 'did not answer in time' : `cannot be reached (${mx.code})`} for any lookup: check the address and port of --dns-server, or the network`;
+  } else {
+    const absent = mx.outcome !== DnsOutcome.OK && mx.outcome !== DnsOutcome.NODATA && stsTxt.outcome !== DnsOutcome.OK && rptTxt.outcome !== DnsOutcome.OK;
+    if (!absent) return undefined;
+    const control = await lookup.rootNs();
+    if (control.outcome === DnsOutcome.OK) return undefined;
+    why =
+      `it answered ${mx.outcome.toUpperCase()} for ${domain} and ${control.outcome.toUpperCase()} for the root zone's NS records, which every working resolver answers: ` +
+      'this machine has no working DNS (an offline or sandboxed runner?); run the check where DNS works, or give a resolver with --dns-server';
+  }
+  return error('dns-unusable', `${domain} DNS`, `DNS cannot resolve at all through ${lookup.serverLabel}, so nothing about ${domain} was checked: ${why}`);
+}
+
 function section(id: CheckSectionId): CheckSection {
   return { id, ok: [], findings: [] };
 }
@@ -220,10 +245,10 @@ function readPolicy(fetched: PolicyFetchResult, target: CheckSection): { parsed?
 
 /**
  * The patterns that can match an MX host: the `mx` values the core did not flag as unusable
- * (`policy-mx-form`), normalised.
+ * (`policy-mx-form`, `policy-mx-invalid`), normalised.
  */
 function usablePatterns(parsed: ParsedPolicy): string[] {
-  const unusable = new Set(parsed.findings.filter((f) => f.code === 'policy-mx-form').map((f) => f.field));
+  const unusable = new Set(parsed.findings.filter((f) => f.code === 'policy-mx-form' || f.code === 'policy-mx-invalid').map((f) => f.field));
   return parsed.mx.flatMap((m, i) => {
     if (unusable.has(`mx[${i}]`)) return [];
     const p = parseMxPattern(m, `mx[${i}]`).pattern;

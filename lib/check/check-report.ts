@@ -139,6 +139,11 @@ export interface CheckReport {
   readonly checkedAt: string;
   /** How long the check took, in milliseconds. */
   readonly durationMs: number;
+  /**
+   * The resolver every lookup went through (`--dns-server`, or the system's with its servers).
+   * @default - not recorded
+   */
+  readonly resolver?: string;
   /** The `_mta-sts` record selected, if exactly one. */
   readonly mtaStsRecord?: string;
   /** Its policy id, when valid. */
@@ -177,10 +182,16 @@ export enum CheckExitCode {
   WARNINGS = 1,
   /** At least one error. */
   ERRORS = 2,
+  /** DNS cannot resolve at all here (no working resolver): the domain was not checked. */
+  DNS_UNUSABLE = 3,
 }
 
-/** The exit code for `report`: 2 on any error, 1 on warnings when `strict`, else 0. */
+/** The finding code that says DNS cannot resolve at all, so nothing was checked. */
+export const DNS_UNUSABLE_CODE = 'dns-unusable';
+
+/** The exit code for `report`: 3 when DNS cannot resolve at all, 2 on any error, 1 on warnings when `strict`, else 0. */
 export function checkExitCode(report: CheckReport, strict: boolean): CheckExitCode {
+  if (reportFindings(report).some((f) => f.code === DNS_UNUSABLE_CODE)) return CheckExitCode.DNS_UNUSABLE;
   if (countFindings(report, Severity.ERROR) > 0) return CheckExitCode.ERRORS;
   if (strict && countFindings(report, Severity.WARNING) > 0) return CheckExitCode.WARNINGS;
   return CheckExitCode.OK;
@@ -198,7 +209,8 @@ const LABELS: Readonly<Record<Severity, string>> = {
  */
 export function renderCheckText(report: CheckReport): string {
   const order = [Severity.ERROR, Severity.WARNING, Severity.INFO];
-  const lines: string[] = [`MTA-STS check of ${report.domain} (${report.checkedAt}, ${(report.durationMs / 1000).toFixed(1)} s)`];
+  const resolver = report.resolver === undefined ? '' : `, resolver ${report.resolver}`;
+  const lines: string[] = [`MTA-STS check of ${report.domain} (${report.checkedAt}, ${(report.durationMs / 1000).toFixed(1)} s${resolver})`];
   for (const section of report.sections) {
     lines.push('', CHECK_SECTION_TITLES[section.id]);
     for (const ok of section.ok) lines.push(`  ok    ${ok}`);
@@ -207,7 +219,8 @@ export function renderCheckText(report: CheckReport): string {
   }
   const errors = countFindings(report, Severity.ERROR);
   const warnings = countFindings(report, Severity.WARNING);
-  const verdict = errors > 0 ? 'senders will not apply this policy as intended' : warnings > 0 ? 'valid, with risks named above' : 'all good';
+  const unusable = reportFindings(report).some((f) => f.code === DNS_UNUSABLE_CODE);
+  const verdict = unusable ? 'DNS does not work here, so the domain was not checked' : errors > 0 ? 'senders will not apply this policy as intended' : warnings > 0 ? 'valid, with risks named above' : 'all good';
   lines.push('', `${errors} error(s), ${warnings} warning(s): ${verdict}`);
   return lines.join('\n') + '\n';
 }

@@ -90,6 +90,14 @@ export class DnsLookup {
   }
 
   /**
+   * The control query: the root zone's NS records, which every working resolver can give. When
+   * it fails too, the resolver (or the path to it) is broken, not the domain checked.
+   */
+  rootNs(): Promise<DnsResult<string>> {
+    return this.run(() => this.resolver.resolveNs('.'));
+  }
+
+  /**
    * The addresses of `host` as a sender finds them: A records, then AAAA records when there
    * is no A record. The result is the A lookup's unless it found nothing and AAAA did.
    */

@@ -60,7 +60,8 @@ export function checkOptionsFromCli(o: CheckCommandOptions): CheckOptions {
 /**
  * `mta-sts check <domain>`: checks the domain live, as sending MTAs see it, and prints the
  * report (text, or JSON with `--json`). Exit code 0 when there is no error, 1 when there are
- * warnings and `--strict` is given, 2 on any error.
+ * warnings and `--strict` is given, 2 on any error, 3 when DNS cannot resolve at all here
+ * (no working resolver: the domain was not checked).
  */
 export function registerCheckCommand(program: Command, ctx: CliContext): void {
   program

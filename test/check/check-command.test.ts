@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import '../../lib/cli/check-command';
 import { runCli } from '../../lib/cli/program';
 import { CheckReport, reportFindings } from '../../lib/check/check-report';
+import { TestDnsServer } from './servers/dns-server';
 import { servePolicy } from './servers/https-server';
 import { Lab } from './servers/lab';
 
@@ -63,6 +64,19 @@ describe('mta-sts check', () => {
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/ {2}error .*"text\/html".*\[https-content-type\]/);
     expect((await run('check', 'bad.test', '--strict', ...labArgs())).code).toBe(2);
+  });
+
+  test('no working DNS: exit 3 (not 2), the resolver named', async () => {
+    const sandbox = await new TestDnsServer(lab.dns.address.replace(/\.1$/, '.4')).start();
+    try {
+      const r = await run('check', 'good.test', ...labArgs().map((a) => (a === lab.dns.server ? sandbox.server : a)));
+      expect(r.code).toBe(3);
+      expect(r.out.split('\n')[0]).toContain(`resolver ${sandbox.server}`);
+      expect(r.out).toMatch(/\[dns-unusable\]/);
+      expect(r.out.trimEnd().split('\n').pop()).toMatch(/DNS does not work here, so the domain was not checked$/);
+    } finally {
+      await sandbox.stop();
+    }
   });
 
   test('--json prints the report as JSON', async () => {

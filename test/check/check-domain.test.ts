@@ -4,7 +4,7 @@ import { Finding, MtaStsValidationError, Severity } from '../../lib/policy/findi
 import { MtaStsMode } from '../../lib/policy/mode';
 import { MtaStsPolicy } from '../../lib/policy/policy';
 import { renderMtaStsRecord } from '../../lib/policy/records';
-import { DnsBehavior } from './servers/dns-server';
+import { DnsBehavior, TestDnsServer } from './servers/dns-server';
 import { servePolicy } from './servers/https-server';
 import { Lab, LabMx } from './servers/lab';
 import { TestCa } from './servers/pki';
@@ -107,6 +107,44 @@ describe('DNS', () => {
     expect(codes(report, Severity.ERROR)).toEqual([]);
   });
 
+  test('a single "v=STSv1 ; id=x" record is valid: a warning naming checkdmarc, no error', async () => {
+    const policy = Lab.goodPolicy(['mx1.wspsemi.test']);
+    lab.domain('wspsemi.test', { stsTxt: [[`v=STSv1 ; id=${policy.id}`]] });
+    const report = await check('wspsemi.test');
+    expect(report.policyId).toBe(policy.id);
+    expect(one(report, 'txt-wsp-before-semicolon').message).toMatch(/checkdmarc rejects it/);
+    expect(codes(report, Severity.ERROR)).toEqual([]);
+  });
+
+  test('a good record beside "v=STSv10; id=y;" is a warning naming postfix-mta-sts-resolver and go-mtasts, not an error', async () => {
+    const policy = Lab.goodPolicy(['mx1.stsv10.test']);
+    lab.domain('stsv10.test', { stsTxt: [[renderMtaStsRecord(policy.id)], ['v=STSv10; id=y;']] });
+    const report = await check('stsv10.test');
+    expect(one(report, 'txt-discarded-record').message).toMatch(/postfix-mta-sts-resolver .*go-mtasts/);
+    expect(codes(report, Severity.ERROR)).toEqual([]);
+  });
+
+  test('a quoted record is called our record, broken, with the fix', async () => {
+    const policy = Lab.goodPolicy(['mx1.quoted.test']);
+    lab.domain('quoted.test', { stsTxt: [[`"${renderMtaStsRecord(policy.id)}"`]] });
+    const report = await check('quoted.test');
+    expect(one(report, 'txt-version-malformed').message).toMatch(/is your MTA-STS record, but broken.*without the quotes/);
+    expect(codes(report)).not.toContain('txt-unrelated-record');
+  });
+
+  test('an enforce policy whose only mx is not a pattern is an error, and the MX host is uncovered', async () => {
+    lab.domain('atmx.test', { policy: servePolicy('version: STSv1\r\nmode: enforce\r\nmx: @@@@\r\nmax_age: 1209600\r\n') });
+    const report = await check('atmx.test');
+    expect(codes(report, Severity.ERROR)).toEqual(expect.arrayContaining(['policy-mx-invalid', 'policy-mx-none-valid', 'mx-not-covered']));
+  });
+
+  test('"Mode: enforce" is advised to be renamed, never demoted to testing', async () => {
+    lab.domain('modecase.test', { policy: servePolicy('version: STSv1\r\nMode: enforce\r\nmx: mx1.modecase.test\r\nmax_age: 1209600\r\n') });
+    const report = await check('modecase.test');
+    expect(one(report, 'policy-mode-missing').message).toMatch(/rename "Mode" to "mode"/);
+    expect(reportFindings(report).map((f) => f.message).join('\n')).not.toMatch(/mode: testing/);
+  });
+
   test('a CNAME at _mta-sts is followed and noted', async () => {
     const policy = Lab.goodPolicy(['mx1.alias.test']);
     lab.domain('alias.test', {
@@ -139,16 +177,39 @@ describe('DNS', () => {
     expect(codes(report)).not.toContain('tlsrpt-missing');
   });
 
-  test('an unreachable DNS server is said once, and the rest is skipped', async () => {
-    const report = await checkDomain('good.test', lab.options({ dnsServer: `${lab.dns.address.replace(/\.1$/, '.250')}:${lab.dns.port}` }));
-    expect(codes(report)).toEqual(['dns-server-unreachable', 'check-skipped']);
-    expect(one(report, 'dns-server-unreachable').message).toMatch(/cannot be reached .*check the address and port of --dns-server/);
+  test('an unreachable DNS server is "cannot resolve at all", said once, and the rest is skipped', async () => {
+    const server = `${lab.dns.address.replace(/\.1$/, '.250')}:${lab.dns.port}`;
+    const report = await checkDomain('good.test', lab.options({ dnsServer: server }));
+    expect(codes(report)).toEqual(['dns-unusable', 'check-skipped']);
+    expect(one(report, 'dns-unusable').message).toMatch(/DNS cannot resolve at all through .*: it cannot be reached .*check the address and port of --dns-server/);
+    expect(report.resolver).toBe(server);
   });
 
-  test('a domain that does not exist is an error', async () => {
+  test('a resolver that says NXDOMAIN for everything (a sandbox) is "cannot resolve at all", not a missing domain', async () => {
+    const sandbox = await new TestDnsServer(lab.dns.address.replace(/\.1$/, '.3')).start();
+    try {
+      const report = await checkDomain('good.test', lab.options({ dnsServer: sandbox.server }));
+      expect(codes(report)).toEqual(['dns-unusable', 'check-skipped']);
+      expect(one(report, 'dns-unusable').message).toMatch(
+        new RegExp(`through ${sandbox.server.replace(/\./g, '\\.')}, so nothing about good\\.test was checked: it answered NXDOMAIN for good\\.test and NXDOMAIN for the root zone's NS records.*no working DNS`),
+      );
+      expect(sandbox.queries).toContain('NS ');
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
+  test('a domain that does not exist is an error, when the control query shows DNS works', async () => {
     const report = await check('nosuchdomain.test');
     expect(one(report, 'dns-domain-not-found').message).toMatch(/nosuchdomain\.test does not exist/);
     expect(codes(report)).toContain('https-host-not-found');
+    expect(codes(report)).not.toContain('dns-unusable');
+  });
+
+  test('a good domain needs no control query', async () => {
+    const before = lab.dns.queries.filter((q) => q === 'NS ').length;
+    await check('good.test');
+    expect(lab.dns.queries.filter((q) => q === 'NS ').length).toBe(before);
   });
 
   test('a domain without MX is a warning, and the implicit MX is checked', async () => {
@@ -344,6 +405,13 @@ describe('policy host certificate', () => {
     lab.domain('untrusted.test', { httpsCert: lab.pki.issue({ cn: 'mta-sts.untrusted.test', issuer: TestCa.OTHER_INTERMEDIATE }) });
     const report = await check('untrusted.test');
     expect(one(report, 'https-cert-untrusted').message).toMatch(/Untrusted Other Intermediate.*does not chain to a trusted root.*public CA/);
+  });
+
+  test('a leaf from a private CA, sent alone, is untrusted (not a missing intermediate)', async () => {
+    lab.domain('privateca.test', { httpsCert: lab.pki.issue({ cn: 'mta-sts.privateca.test', issuer: TestCa.OTHER_ROOT, leafOnly: true }) });
+    const report = await check('privateca.test');
+    expect(codes(report)).not.toContain('https-cert-chain-incomplete');
+    expect(one(report, 'https-cert-untrusted').message).toMatch(/issued by "Untrusted Other Root", which is no trusted root.*names no CA Issuers location.*use a certificate from a public CA/);
   });
 
   test('a chain with a missing intermediate is an error asking for the full chain', async () => {

@@ -88,6 +88,7 @@ describe('report', () => {
     [[warning('w', 'f', 'risk')], false, CheckExitCode.OK],
     [[warning('w', 'f', 'risk')], true, CheckExitCode.WARNINGS],
     [[warning('w', 'f', 'risk'), error('e', 'f', 'bad')], false, CheckExitCode.ERRORS],
+    [[error('dns-unusable', 'f', 'no DNS'), error('e', 'f', 'bad')], true, CheckExitCode.DNS_UNUSABLE],
   ])('exit code of %j with strict=%s is %s', (findings, strict, code) => {
     expect(checkExitCode(report(findings), strict)).toBe(code);
   });
@@ -98,5 +99,11 @@ describe('report', () => {
     const dns = text.split('\n\n')[1].split('\n');
     expect(dns).toEqual(['DNS', '  ok    a record', '  error a fault [e-code]', '  warn  a risk [w-code]', '  info  a note [i-code]']);
     expect(text.trimEnd().split('\n').pop()).toBe('1 error(s), 1 warning(s): senders will not apply this policy as intended');
+  });
+
+  test('text: the resolver is named, and "cannot resolve at all" has its own summary', () => {
+    const text = renderCheckText({ ...report([error('dns-unusable', 'f', 'no DNS')]), resolver: '192.0.2.53:53' });
+    expect(text).toContain('MTA-STS check of example.com (2026-01-01T00:00:00.000Z, 1.2 s, resolver 192.0.2.53:53)');
+    expect(text.trimEnd().split('\n').pop()).toBe('1 error(s), 0 warning(s): DNS does not work here, so the domain was not checked');
   });
 });

@@ -67,6 +67,12 @@ export function dnsIdMatches(id: string, host: string): boolean {
   return mxPatternMatches(p, host);
 }
 
+/** True when the certificate's Authority Information Access names a CA Issuers URI. */
+function hasCaIssuersLocation(cert: PeerCertificate): boolean {
+  const access = (cert as PeerCertificate & { infoAccess?: Record<string, string[] | undefined> }).infoAccess;
+  return access !== undefined && Object.hasOwn(access, 'CA Issuers - URI') && (access['CA Issuers - URI']?.length ?? 0) > 0;
+}
+
 function firstValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
@@ -125,6 +131,19 @@ export function checkCertificate(socket: TLSSocket, check: CertificateCheck): Ce
       findings.push(error(`${p}-cert-not-yet-valid`, field, `the certificate of ${what} (${describeName(cert)}) is not valid before ${new Date(cert.valid_from).toISOString()}: senders refuse it; check the clock of the issuer or serve the current certificate`));
       break;
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+      // Only the leaf came and its issuer is no trusted root. A public CA's certificate names
+      // where its issuer is published (Authority Information Access, CA Issuers): then an
+      // intermediate is missing. Without it the issuer is most likely a private or unknown CA.
+      if (!hasCaIssuersLocation(cert)) {
+        findings.push(
+          error(
+            `${p}-cert-untrusted`,
+            field,
+            `the certificate of ${what} (${describeName(cert)}) is issued by ${show(issuer)}, which is no trusted root and was not sent, and the certificate names no CA Issuers location as public CAs do: senders refuse it; use a certificate from a public CA (for example ACM or Let's Encrypt), and serve its full chain`,
+          ),
+        );
+        break;
+      }
       findings.push(
         error(
           `${p}-cert-chain-incomplete`,

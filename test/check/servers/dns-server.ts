@@ -11,6 +11,8 @@ export interface DnsNode {
   readonly MX?: { readonly preference: number; readonly exchange: string }[];
   readonly A?: string[];
   readonly AAAA?: string[];
+  /** NS records (host names). */
+  readonly NS?: string[];
   /** How the server misbehaves for this name, whatever the type asked. */
   readonly behavior?: DnsBehavior;
 }
@@ -186,6 +188,8 @@ function recordsOf(name: string, node: DnsNode, type: string): dnsPacket.Answer[
       return (node.A ?? []).map((a) => ({ type: 'A', name, ttl: 60, data: a }));
     case 'AAAA':
       return (node.AAAA ?? []).map((a) => ({ type: 'AAAA', name, ttl: 60, data: a }));
+    case 'NS':
+      return (node.NS ?? []).map((ns) => ({ type: 'NS', name, ttl: 60, data: ns }));
     case 'CNAME':
       return node.CNAME === undefined ? [] : [{ type: 'CNAME', name, ttl: 60, data: canonical(node.CNAME) }];
     default:

@@ -64,6 +64,8 @@ export class Lab {
 
   /** Starts every server. */
   async start(): Promise<this> {
+    // Like every working resolver, the lab's answers for the root zone (the checker's control query).
+    this.dns.set('.', { NS: ['a.root-servers.lab'] });
     await this.dns.start();
     await this.https.start();
     const wrong = this.pki.issue({ cn: 'some-other-host.example' });

@@ -32,6 +32,8 @@ export enum TestCa {
   INTERMEDIATE = 'intermediate',
   /** An intermediate under another root that nobody trusts. */
   OTHER_INTERMEDIATE = 'other-intermediate',
+  /** The root nobody trusts, signing leaves directly (a private CA). */
+  OTHER_ROOT = 'other-root',
 }
 
 /**
@@ -63,6 +65,8 @@ export class TestPki {
     this.openssl(['req', '-new', '-key', this.path(`${id}.key`), '-out', this.path(`${id}.csr`), '-subj', `/CN=${spec.cn}`]);
     const ext = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth'];
     if (san.length > 0) ext.push(`subjectAltName=${san.map((n) => `DNS:${n}`).join(',')}`);
+    // Like a public CA, the intermediates name where they are published; the bare root does not.
+    if (issuer !== TestCa.OTHER_ROOT) ext.push(`authorityInfoAccess=caIssuers;URI:http://ca.invalid/${issuer}.der`);
     writeFileSync(this.path(`${id}.ext`), ext.join('\n') + '\n');
     this.openssl([
       'x509', '-req', '-in', this.path(`${id}.csr`), '-CA', this.path(`${issuer}.pem`), '-CAkey', this.path(`${issuer}.key`),
