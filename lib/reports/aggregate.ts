@@ -1,11 +1,16 @@
 import { show } from '../policy/findings';
 import { modeFromString, MtaStsMode } from '../policy/mode';
+import { AuthenticationReason, AuthenticationStatus, fileUnauthenticated, isVerified, ReportAuthentication } from './authentication';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency';
 import { isDay } from './private/utc-day';
 import { PolicyType, ReportPolicy, ResultType, TlsRptReport } from './report';
 
-/** The schema version of `DailyRollup`; bumped when the stored shape changes. */
-export const ROLLUP_SCHEMA_VERSION = 1;
+/**
+ * The schema version of `DailyRollup`; bumped when the stored shape changes. Version 2 added
+ * `ReportContribution.authentication` and keeps every distinct copy of a report; version 1
+ * rollups are still read, as unverified (they were written before reports were authenticated).
+ */
+export const ROLLUP_SCHEMA_VERSION = 2;
 
 /**
  * Which entry's counts stand for a report's sessions for one policy domain, most preferred
@@ -75,6 +80,12 @@ export interface ReportContribution {
   readonly entries: PolicyEntryCount[];
   /** The codes of the report's deviations. */
   readonly deviationCodes: string[];
+  /**
+   * How this copy of the report was authenticated (DKIM for email). Only a verified copy is
+   * evidence; `reporter` is what the report says about itself, `authentication.reporterDomain`
+   * who provably sent it.
+   */
+  readonly authentication: ReportAuthentication;
 }
 
 /** Session totals of one reporter. */
@@ -162,13 +173,20 @@ export interface RollupTotals {
   readonly byMxHost: MxHostTotals[];
   /** Reports whose details add up to more or fewer failed sessions than their summary (details present only). */
   readonly summaryMismatches: SummaryMismatch[];
+  /** Distinct reports whose preferred copy is DKIM-verified. */
+  readonly verifiedReports: number;
+  /** The verified reporters (organizational signing domains), sorted. */
+  readonly verifiedReporters: string[];
+  /** Copies beyond the first of a report: same idempotency key, different content (a forgery, or a corrected re-send). */
+  readonly conflictingCopies: number;
 }
 
 /**
  * Everything known about one policy domain on one UTC day: the contributions of every distinct
- * report, and their totals. The collector writes one rollup per report and domain (so writes
- * never race) and readers merge them with `mergeRollups`; merging is commutative, associative
- * and idempotent, so the order and number of reads do not matter.
+ * copy of every report, and their totals. The collector writes one rollup per stored copy and
+ * domain (so writes never race and no copy replaces another) and readers merge them with
+ * `mergeRollups`; merging is commutative, associative and idempotent, so the order and number
+ * of reads do not matter.
  */
 export interface DailyRollup {
   /** `ROLLUP_SCHEMA_VERSION`. */
@@ -177,9 +195,12 @@ export interface DailyRollup {
   readonly domain: string;
   /** The UTC day, `YYYY-MM-DD`. */
   readonly day: string;
-  /** One per distinct report, sorted by idempotency key. */
+  /**
+   * One per distinct copy of each report, sorted by idempotency key (copies of one key: the
+   * preferred one first, see `ReportAggregator`).
+   */
   readonly contributions: ReportContribution[];
-  /** Derived from `contributions`. */
+  /** Derived from `contributions`, one copy per report: the preferred one. */
   readonly totals: RollupTotals;
 }
 
@@ -254,9 +275,10 @@ function cmp(a: string, b: string): number {
  * Entries without a usable policy domain are not aggregated (their deviation says why).
  *
  * @param report a normalised report
+ * @param authentication how this copy was authenticated (carried into every contribution)
  */
-export function rollupsOf(report: TlsRptReport): DailyRollup[] {
-  return contributionsOf(report).map((c) => makeRollup(c.domain, c.day, [c.contribution]));
+export function rollupsOf(report: TlsRptReport, authentication: ReportAuthentication = fileUnauthenticated()): DailyRollup[] {
+  return contributionsOf(report, authentication).map((c) => makeRollup(c.domain, c.day, [c.contribution]));
 }
 
 /** What one report contributes to one domain and day. */
@@ -297,7 +319,7 @@ function deviationCodesOf(report: TlsRptReport): string[] {
 }
 
 /** The contribution of a report's `entries` for one domain, by the counting rule of `rollupsOf`. */
-function contributionFor(report: TlsRptReport, entries: readonly ReportPolicy[], deviationCodes: string[]): ReportContribution {
+function contributionFor(report: TlsRptReport, entries: readonly ReportPolicy[], deviationCodes: string[], authentication: ReportAuthentication): ReportContribution {
   const countedPolicyType = countedTypeOf(entries);
   const counted = entries.length === 1 ? entries : entries.filter((e) => e.policyType === countedPolicyType);
   let successfulSessions = 0;
@@ -318,12 +340,13 @@ function contributionFor(report: TlsRptReport, entries: readonly ReportPolicy[],
     detailFailedSessions,
     entries: entries.map(entryCount),
     deviationCodes,
+    authentication,
   };
 }
 
-function contributionsOf(report: TlsRptReport): DomainContribution[] {
+function contributionsOf(report: TlsRptReport, authentication: ReportAuthentication): DomainContribution[] {
   const deviationCodes = deviationCodesOf(report);
-  return policiesByDomain(report.policies).map(([domain, entries]) => ({ domain, day: report.day, contribution: contributionFor(report, entries, deviationCodes) }));
+  return policiesByDomain(report.policies).map(([domain, entries]) => ({ domain, day: report.day, contribution: contributionFor(report, entries, deviationCodes, authentication) }));
 }
 
 function entryCount(e: ReportPolicy): PolicyEntryCount {
@@ -342,6 +365,55 @@ function makeRollup(domain: string, day: string, contributions: ReportContributi
   return { schemaVersion: ROLLUP_SCHEMA_VERSION, domain, day, contributions, totals: totalsOf(contributions) };
 }
 
+// ---- copies: one idempotency key, several contents or authentications -----------------------
+
+/** The order of preference among the authentications of one report's copies: evidence first. */
+const AUTHENTICATION_RANK: readonly AuthenticationStatus[] = [
+  AuthenticationStatus.VERIFIED,
+  AuthenticationStatus.DKIM_TEMPERROR,
+  AuthenticationStatus.DKIM_FAIL,
+  AuthenticationStatus.DKIM_NONE,
+  AuthenticationStatus.HTTPS_UNAUTHENTICATED,
+  AuthenticationStatus.FILE_UNAUTHENTICATED,
+];
+
+const contentCache = new WeakMap<ReportContribution, string>();
+const authCache = new WeakMap<ReportContribution, string>();
+
+/** What a copy says, without how it was authenticated (JSON, keys sorted; computed once per object). */
+export function contributionContent(c: ReportContribution): string {
+  let s = contentCache.get(c);
+  if (s === undefined) {
+    const { authentication: _omit, ...content } = c;
+    s = stableStringify(content);
+    contentCache.set(c, s);
+  }
+  return s;
+}
+
+function authenticationText(c: ReportContribution): string {
+  let s = authCache.get(c);
+  if (s === undefined) {
+    s = stableStringify(c.authentication);
+    authCache.set(c, s);
+  }
+  return s;
+}
+
+/** Orders two copies of one report: the better-authenticated first, then by content and authentication, so the order never depends on input order. */
+function byPreference(a: ReportContribution, b: ReportContribution): number {
+  return (
+    AUTHENTICATION_RANK.indexOf(a.authentication.status) - AUTHENTICATION_RANK.indexOf(b.authentication.status) ||
+    cmp(contributionContent(a), contributionContent(b)) ||
+    cmp(authenticationText(a), authenticationText(b))
+  );
+}
+
+/** Contributions by idempotency key, then preferred copy first. */
+function byKeyThenPreference(a: ReportContribution, b: ReportContribution): number {
+  return cmp(a.idempotencyKey, b.idempotencyKey) || (a === b ? 0 : byPreference(a, b));
+}
+
 type TypeAcc = Mutable<PolicyTypeTotals> & { lastCounted: number };
 type HostAcc = { mxHost?: string; failedSessions: number; results: Map<string, Mutable<ResultTypeTotals>> };
 
@@ -351,7 +423,6 @@ const byTypeOrder = (a: PolicyTypeTotals, b: PolicyTypeTotals): number =>
 const byResultCount = (a: ResultTypeTotals, b: ResultTypeTotals): number => b.failedSessions - a.failedSessions || cmp(a.resultTypeRaw, b.resultTypeRaw);
 const byHostCount = (a: MxHostTotals, b: MxHostTotals): number => b.failedSessions - a.failedSessions || cmp(a.mxHost ?? '', b.mxHost ?? '');
 const byMismatchKey = (a: SummaryMismatch, b: SummaryMismatch): number => cmp(a.idempotencyKey, b.idempotencyKey);
-const byIdempotencyKey = (a: ReportContribution, b: ReportContribution): number => cmp(a.idempotencyKey, b.idempotencyKey);
 const byResultThenHost = (a: FailureGroup, b: FailureGroup): number => cmp(a.resultTypeRaw, b.resultTypeRaw) || cmp(a.mxHost ?? '', b.mxHost ?? '');
 
 function totalsOf(contributions: readonly ReportContribution[]): RollupTotals {
@@ -362,8 +433,22 @@ function totalsOf(contributions: readonly ReportContribution[]): RollupTotals {
   const results = new Map<string, Mutable<ResultTypeTotals>>();
   const hosts = new Map<string, HostAcc>();
   const summaryMismatches: SummaryMismatch[] = [];
+  const verifiedReporters = new Set<string>();
+  let reports = 0;
+  let verifiedReports = 0;
+  let conflictingCopies = 0;
   for (let i = 0; i < contributions.length; i++) {
     const c = contributions[i];
+    // Sorted by key, preferred copy first: the other copies of a key are counted as conflicts only.
+    if (i > 0 && contributions[i - 1].idempotencyKey === c.idempotencyKey) {
+      conflictingCopies++;
+      continue;
+    }
+    reports++;
+    if (isVerified(c.authentication)) {
+      verifiedReports++;
+      verifiedReporters.add(c.authentication.reporterDomain!);
+    }
     successfulSessions += c.successfulSessions;
     failedSessions += c.failedSessions;
     let r = reporters.get(c.reporter);
@@ -436,7 +521,7 @@ function totalsOf(contributions: readonly ReportContribution[]): RollupTotals {
     });
   }
   return {
-    reports: contributions.length,
+    reports,
     reporters: [...reporters.keys()].sort(),
     successfulSessions,
     failedSessions,
@@ -445,6 +530,9 @@ function totalsOf(contributions: readonly ReportContribution[]): RollupTotals {
     byResultType: [...results.values()].sort(byResultCount),
     byMxHost: byMxHost.sort(byHostCount),
     summaryMismatches: summaryMismatches.sort(byMismatchKey),
+    verifiedReports,
+    verifiedReporters: [...verifiedReporters].sort(),
+    conflictingCopies,
   };
 }
 
@@ -453,38 +541,47 @@ function totalsOf(contributions: readonly ReportContribution[]): RollupTotals {
  * reports: what a reader of the store, the CLI and the benchmark use. `mergeRollups` and
  * `aggregateReports` are built on it.
  *
- * A report (idempotency key) is counted once per domain and day however many times it is added.
- * When two contributions share a key but differ (a reporter re-sent a corrected report under the
- * same id), the one whose JSON (keys sorted) sorts first is kept, so the result does not depend on
- * the order of the input. Totals are computed from the contributions when `rollups()` is called,
- * never summed from stored totals.
+ * **Copies.** A report (idempotency key) may arrive several times. Copies with the same content
+ * (the contribution without its authentication) are one copy, which keeps the best
+ * authentication seen (verified first). Copies that differ in content are all kept, side by side:
+ * the idempotency key is built from what the report says about itself, so anyone can send a
+ * "copy" of someone else's report, and no copy may replace another. The rollup's totals count
+ * one copy per key, the preferred one (best authenticated, then by content); `assessReadiness`
+ * decides what conflicting copies mean. The result never depends on the order of the input.
+ * Totals are computed from the contributions when `rollups()` is called, never summed from
+ * stored totals.
  *
  * @example
  * const agg = new ReportAggregator();
- * for (const bytes of inputs) agg.add(parseReportBody(bytes));
+ * for (const bytes of inputs) agg.add(parseReportBody(bytes), httpsUnauthenticated());
  * const rollups = agg.rollups();
  */
 export class ReportAggregator {
-  // domain -> day -> idempotency key -> contribution
-  private readonly groups = new Map<string, Map<string, Map<string, ReportContribution>>>();
+  // domain -> day -> idempotency key -> distinct copies
+  private readonly groups = new Map<string, Map<string, Map<string, ReportContribution[]>>>();
   private duplicateCount = 0;
 
-  /** Contributions added again under a key already present (the same report seen twice). */
+  /** Contributions added again with a content already present under their key (the same report seen twice). */
   public get duplicates(): number {
     return this.duplicateCount;
   }
 
-  /** Adds a normalised report (split by `rollupsOf`'s counting rule). */
-  public add(report: TlsRptReport): this {
+  /**
+   * Adds a normalised report (split by `rollupsOf`'s counting rule).
+   *
+   * @param report the report
+   * @param authentication how this copy was authenticated
+   */
+  public add(report: TlsRptReport, authentication: ReportAuthentication = fileUnauthenticated()): this {
     const policies = report.policies;
     if (policies.length === 1) {
       // The common case, without the grouping arrays.
       const domain = policies[0].policyDomain;
-      if (domain !== undefined) this.addContribution(domain, report.day, contributionFor(report, policies, deviationCodesOf(report)));
+      if (domain !== undefined) this.addContribution(domain, report.day, contributionFor(report, policies, deviationCodesOf(report), authentication));
       return this;
     }
     const deviationCodes = deviationCodesOf(report);
-    for (const [domain, entries] of policiesByDomain(policies)) this.addContribution(domain, report.day, contributionFor(report, entries, deviationCodes));
+    for (const [domain, entries] of policiesByDomain(policies)) this.addContribution(domain, report.day, contributionFor(report, entries, deviationCodes, authentication));
     return this;
   }
 
@@ -494,13 +591,15 @@ export class ReportAggregator {
     return this;
   }
 
-  /** The merged rollups, sorted by domain then day, contributions sorted by idempotency key. */
+  /** The merged rollups, sorted by domain then day, contributions sorted by idempotency key, preferred copy first. */
   public rollups(): DailyRollup[] {
     const out: DailyRollup[] = [];
     for (const domain of [...this.groups.keys()].sort()) {
       const days = this.groups.get(domain)!;
       for (const day of [...days.keys()].sort()) {
-        out.push(makeRollup(domain, day, [...days.get(day)!.values()].sort(byIdempotencyKey)));
+        const contributions: ReportContribution[] = [];
+        for (const copies of days.get(day)!.values()) contributions.push(...copies);
+        out.push(makeRollup(domain, day, contributions.sort(byKeyThenPreference)));
       }
     }
     return out;
@@ -517,13 +616,20 @@ export class ReportAggregator {
       byKey = new Map();
       days.set(day, byKey);
     }
-    const seen = byKey.get(c.idempotencyKey);
-    if (seen === undefined) {
-      byKey.set(c.idempotencyKey, c);
+    const copies = byKey.get(c.idempotencyKey);
+    if (copies === undefined) {
+      byKey.set(c.idempotencyKey, [c]);
       return;
     }
-    this.duplicateCount++;
-    if (seen !== c && stableStringify(c) < stableStringify(seen)) byKey.set(c.idempotencyKey, c);
+    for (let i = 0; i < copies.length; i++) {
+      if (copies[i] === c || contributionContent(copies[i]) === contributionContent(c)) {
+        this.duplicateCount++;
+        // The same content: keep the better-authenticated copy (deterministic on ties).
+        if (copies[i] !== c && byPreference(c, copies[i]) < 0) copies[i] = c;
+        return;
+      }
+    }
+    copies.push(c);
   }
 }
 
@@ -606,7 +712,7 @@ function resultType(v: unknown, field: string): ResultType {
   return t;
 }
 
-function contributionFromJson(v: unknown, field: string): ReportContribution {
+function contributionFromJson(v: unknown, field: string, legacy: boolean): ReportContribution {
   const o = obj(v, field);
   const idempotencyKey = str(o.idempotencyKey, `${field}.idempotencyKey`);
   if (!IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) throw new RollupFormatError(`\`${field}.idempotencyKey\` must be 32 hex digits, got ${show(idempotencyKey)}`);
@@ -648,25 +754,67 @@ function contributionFromJson(v: unknown, field: string): ReportContribution {
     detailFailedSessions: count(o.detailFailedSessions, `${field}.detailFailedSessions`),
     entries,
     deviationCodes: arr(o.deviationCodes, `${field}.deviationCodes`).map((d, i) => str(d, `${field}.deviationCodes[${i}]`)),
+    authentication: legacy ? LEGACY_AUTHENTICATION : authenticationFromJson(o.authentication, `${field}.authentication`),
   };
+}
+
+/** What a version 1 rollup (written before reports were authenticated) is read as: unverified. */
+const LEGACY_AUTHENTICATION: ReportAuthentication = {
+  status: AuthenticationStatus.FILE_UNAUTHENTICATED,
+  reason: AuthenticationReason.FILE,
+  detail: 'stored by a version of cdk-mta-sts that did not authenticate reports',
+};
+
+function enumValue<T extends string>(values: readonly T[], v: unknown, field: string): T {
+  const t = values.find((x) => x === v);
+  if (t === undefined) throw new RollupFormatError(`\`${field}\` must be one of ${values.join(', ')}, got ${show(v)}`);
+  return t;
+}
+
+function optionalName(v: unknown, field: string): string | undefined {
+  if (v === undefined) return undefined;
+  const s = str(v, field);
+  if (s.length > 253) throw new RollupFormatError(`\`${field}\` must be a domain name of at most 253 characters, got ${s.length} characters`);
+  return s;
+}
+
+function authenticationFromJson(v: unknown, field: string): ReportAuthentication {
+  const o = obj(v, field);
+  const status = enumValue(Object.values(AuthenticationStatus), o.status, `${field}.status`);
+  const reason = enumValue(Object.values(AuthenticationReason), o.reason, `${field}.reason`);
+  const reporterDomain = optionalName(o.reporterDomain, `${field}.reporterDomain`);
+  if ((status === AuthenticationStatus.VERIFIED) !== (reporterDomain !== undefined)) {
+    throw new RollupFormatError(`\`${field}.reporterDomain\` must be given exactly when the status is verified, got status ${show(status)} and reporterDomain ${show(reporterDomain)}`);
+  }
+  const out: { -readonly [K in keyof ReportAuthentication]: ReportAuthentication[K] } = { status, reason, detail: str(o.detail, `${field}.detail`) };
+  if (reporterDomain !== undefined) out.reporterDomain = reporterDomain;
+  const signingDomain = optionalName(o.signingDomain, `${field}.signingDomain`);
+  if (signingDomain !== undefined) out.signingDomain = signingDomain;
+  const selector = optionalName(o.selector, `${field}.selector`);
+  if (selector !== undefined) out.selector = selector;
+  return out;
 }
 
 /**
  * Reads a stored rollup (parsed JSON) back, checking its shape and recomputing its totals from
- * its contributions (stored totals are never trusted).
+ * its contributions (stored totals are never trusted). A version 1 rollup's contributions are
+ * read as unverified. The recorded authentication is taken as written: only the collector's
+ * processor can write the report store (its bucket policy), which is the trust boundary; a
+ * rollup file read from disk is downgraded by its reader (see the CLI).
  *
  * @param value the parsed JSON of a rollup object
  * @throws RollupFormatError naming the first field that is wrong
  */
 export function rollupFromJson(value: unknown): DailyRollup {
   const o = obj(value, 'rollup');
-  if (o.schemaVersion !== ROLLUP_SCHEMA_VERSION) {
-    throw new RollupFormatError(`\`schemaVersion\` must be ${ROLLUP_SCHEMA_VERSION}, got ${show(o.schemaVersion)}: the rollup was written by another version of cdk-mta-sts`);
+  if (o.schemaVersion !== ROLLUP_SCHEMA_VERSION && o.schemaVersion !== 1) {
+    throw new RollupFormatError(`\`schemaVersion\` must be 1 or ${ROLLUP_SCHEMA_VERSION}, got ${show(o.schemaVersion)}: the rollup was written by another version of cdk-mta-sts`);
   }
+  const legacy = o.schemaVersion === 1;
   const domain = str(o.domain, 'domain');
   const day = str(o.day, 'day');
   if (!isDay(day)) throw new RollupFormatError(`\`day\` must be a UTC day written YYYY-MM-DD, got ${show(day)}`);
-  const contributions = arr(o.contributions, 'contributions').map((c, i) => contributionFromJson(c, `contributions[${i}]`));
+  const contributions = arr(o.contributions, 'contributions').map((c, i) => contributionFromJson(c, `contributions[${i}]`, legacy));
   return mergeRollups([{ schemaVersion: ROLLUP_SCHEMA_VERSION, domain, day, contributions, totals: totalsOf([]) }])[0] ?? makeRollup(domain, day, []);
 }
 

@@ -2,7 +2,8 @@ import { normalizeHostname } from '../policy/domain-name';
 import { error, Finding, throwOnErrors } from '../policy/findings';
 import { MtaStsMode } from '../policy/mode';
 import { mxPatternMatches, parseMxPattern } from '../policy/mx-pattern';
-import { DailyRollup, mergeRollups } from './aggregate';
+import { DailyRollup, mergeRollups, ReportContribution } from './aggregate';
+import { AuthenticationStatus, isVerified, ReportAuthentication } from './authentication';
 import { addDays, dayOf, daysBetween } from './private/utc-day';
 import { PolicyType, ResultType } from './report';
 
@@ -35,6 +36,32 @@ export interface ExpectedPolicy {
   readonly mx: readonly string[];
 }
 
+/** What unverified reports' failures do to a verdict (they never count as evidence either way). */
+export enum UnverifiedFailures {
+  /** Failures, stale policies and policy-not-found in unverified reports block, marked unverified (the default: fail closed). */
+  BLOCK = 'block',
+  /** They are shown as warnings: for an operator who knows someone is sending forged failure reports. */
+  WARN = 'warn',
+}
+
+/**
+ * Unauthenticated copies an operator chooses to count as evidence, accepting that anyone could
+ * have sent them. The verdict says so. Their reporter is the report's `organization-name`
+ * (trimmed, lower case).
+ */
+export interface EvidenceTrust {
+  /**
+   * Count reports received by HTTPS POST (`https-unauthenticated`).
+   * @default false
+   */
+  readonly https?: boolean;
+  /**
+   * Count bare report files read from disk (`file-unauthenticated`).
+   * @default false
+   */
+  readonly files?: boolean;
+}
+
 /** Options of `assessReadiness`. */
 export interface ReadinessOptions {
   /** The policy domain to assess. */
@@ -59,10 +86,21 @@ export interface ReadinessOptions {
    */
   readonly minSessions?: number;
   /**
-   * Distinct reporters needed over the counted days.
+   * Distinct reporters needed over the counted days: distinct verified signing (organizational)
+   * domains, plus trusted unauthenticated sources when `trust` allows them.
    * @default 2
    */
   readonly minReporters?: number;
+  /**
+   * Unauthenticated copies to count as evidence anyway.
+   * @default - only DKIM-verified reports count
+   */
+  readonly trust?: EvidenceTrust;
+  /**
+   * What failures in unverified reports do.
+   * @default UnverifiedFailures.BLOCK
+   */
+  readonly unverifiedFailures?: UnverifiedFailures;
 }
 
 /** The days a verdict looks at. */
@@ -107,6 +145,11 @@ export enum BlockerCode {
   TOO_FEW_SESSIONS = 'too-few-sessions',
   /** Fewer distinct reporters than `minReporters` over the counted days. */
   TOO_FEW_REPORTERS = 'too-few-reporters',
+  /**
+   * Copies of one report (same idempotency key) that differ: two counted (verified) copies block,
+   * since at least one is not what the reporter sent; otherwise it is a warning.
+   */
+  CONFLICTING_COPIES = 'conflicting-copies',
 }
 
 /** One reason a domain is not ready, with where and when. */
@@ -151,10 +194,40 @@ export interface ReadinessBlocker {
    */
   readonly sessions?: number;
   /**
-   * The reporters concerned, sorted.
+   * The reporters concerned, sorted (verified signing domains, or what unverified reports call themselves).
    * @default - not about reporters
    */
   readonly reporters?: string[];
+  /**
+   * True when it comes from reports that are not counted as evidence (unverified).
+   * @default false
+   */
+  readonly unverified?: boolean;
+  /**
+   * The report concerned (conflicting copies).
+   * @default - not about one report
+   */
+  readonly idempotencyKey?: string;
+}
+
+/** One copy of a report in the window, and what the verdict made of it. */
+export interface ReportEvidence {
+  /** The report day. */
+  readonly day: string;
+  /** The idempotency key. */
+  readonly idempotencyKey: string;
+  /** The report id, as the report says. */
+  readonly reportId: string;
+  /** The reporter, as the report names itself (`organization-name`). */
+  readonly organization: string;
+  /** How the copy was authenticated. */
+  readonly authentication: ReportAuthentication;
+  /** True when its sessions count toward the thresholds. */
+  readonly counted: boolean;
+  /** Successful sessions it lists. */
+  readonly successfulSessions: number;
+  /** Failed sessions it lists. */
+  readonly failedSessions: number;
 }
 
 /** What the reports say about one day. */
@@ -163,15 +236,17 @@ export interface DayEvidence {
   readonly day: string;
   /** True for a pending (grace) day, which is not counted. */
   readonly pending: boolean;
-  /** Distinct reports. */
+  /** Distinct reports counted (verified, or trusted). */
   readonly reports: number;
-  /** Distinct reporters, sorted. */
+  /** Distinct counted reporters, sorted. */
   readonly reporters: string[];
-  /** Successful sessions. */
+  /** Successful sessions of the counted reports. */
   readonly successfulSessions: number;
-  /** Failed sessions. */
+  /** Failed sessions of the counted reports. */
   readonly failedSessions: number;
-  /** True when the day has reports and no blocker. */
+  /** Copies not counted (unverified, or conflicting). */
+  readonly unverifiedReports: number;
+  /** True when the day has counted reports and no blocker. */
   readonly clean: boolean;
 }
 
@@ -195,8 +270,9 @@ export interface ReadinessVerdict {
   /** True only when there is no blocker. */
   readonly ready: boolean;
   /**
-   * One line: "example.com: ready for enforce (14 clean days, 3 reporters, 48210 sessions)" or
-   * "example.com: not ready: 12 certificate-expired sessions on mx2.example.com since 2026-11-20".
+   * One line: "example.com: ready for enforce (14 clean days; 2 verified reporters: google.com,
+   * microsoft.com; 48210 sessions; 12 unverified reports not counted)" or "example.com: not
+   * ready: 12 certificate-expired sessions on mx2.example.com since 2026-11-20".
    */
   readonly summary: string;
   /** The expected policy, normalised. */
@@ -205,20 +281,30 @@ export interface ReadinessVerdict {
   readonly window: ReadinessWindow;
   /** The thresholds used. */
   readonly thresholds: { readonly days: number; readonly graceDays: number; readonly minSessions: number; readonly minReporters: number };
+  /** Which unauthenticated copies were counted, and what unverified failures did. */
+  readonly trust: { readonly https: boolean; readonly files: boolean; readonly unverifiedFailures: UnverifiedFailures };
   /** Every counted day, oldest first, then every pending day. */
   readonly days: DayEvidence[];
   /** Counted days that are clean. */
   readonly cleanDays: number;
-  /** Distinct reporters over the counted days, sorted. */
+  /** Distinct counted reporters over the counted days, sorted: verified signing domains (and trusted sources). */
   readonly reporters: string[];
+  /** The counted reporters that are DKIM-verified signing domains, sorted. */
+  readonly verifiedReporters: string[];
+  /** Copies in the window not counted as evidence (unverified, or conflicting). */
+  readonly unverifiedReports: number;
   /** Successful sessions over the counted days. */
   readonly successfulSessions: number;
   /** Failed sessions over the counted days. */
   readonly failedSessions: number;
   /** MX hosts named by failure details, most failures first. */
   readonly mxHosts: MxHostEvidence[];
-  /** Every blocker, most serious first (failures, stale policy, no policy, missing days, too few sessions, too few reporters). */
+  /** Every blocker, most serious first (failures, conflicting verified copies, stale policy, no policy, missing days, too few sessions, too few reporters). */
   readonly blockers: ReadinessBlocker[];
+  /** What does not block but is worth a look: conflicting unverified copies, and unverified failures under `UnverifiedFailures.WARN`. */
+  readonly warnings: ReadinessBlocker[];
+  /** Every copy of every report in the window (counted and pending days), with its authentication. */
+  readonly reports: ReportEvidence[];
   /** Rollups ignored: other domains, or days outside the window. */
   readonly ignoredRollups: number;
 }
@@ -231,6 +317,7 @@ function positiveInteger(v: number, field: string, min: number, findings: Findin
 
 const BLOCKER_ORDER: readonly BlockerCode[] = [
   BlockerCode.FAILED_SESSIONS,
+  BlockerCode.CONFLICTING_COPIES,
   BlockerCode.STALE_POLICY,
   BlockerCode.POLICY_NOT_FOUND,
   BlockerCode.MISSING_DAY,
@@ -316,110 +403,35 @@ export function assessReadiness(rollups: Iterable<DailyRollup>, options: Readine
     else ignoredRollups++;
   }
   const byDay = new Map(mergeRollups(relevant).map((r) => [r.day, r]));
+  const trust = { https: options.trust?.https === true, files: options.trust?.files === true, unverifiedFailures: options.unverifiedFailures ?? UnverifiedFailures.BLOCK };
+  const ctx: DayContext = { domain, expectedMode, expectedMx, ours, trust, mxFailures: new Map() };
 
   const blockers: ReadinessBlocker[] = [];
+  const warnings: ReadinessBlocker[] = [];
   const dayEvidence: DayEvidence[] = [];
+  const reportEvidence: ReportEvidence[] = [];
   const reporters = new Set<string>();
-  const mxFailures = new Map<string, { mxHost?: string; failedSessions: number }>();
+  const verifiedReporters = new Set<string>();
   let successfulSessions = 0;
   let failedSessions = 0;
   let cleanDays = 0;
+  let unverifiedReports = 0;
 
   for (const day of [...countedDays, ...window.pendingDays]) {
     const pending = pendingSet.has(day);
-    const rollup = byDay.get(day);
-    const dayBlockers: ReadinessBlocker[] = [];
-    if (!rollup) {
-      if (!pending) {
-        dayBlockers.push({ code: BlockerCode.MISSING_DAY, day, message: `${day}: no report for ${domain}` });
-      }
-      dayEvidence.push({ day, pending, reports: 0, reporters: [], successfulSessions: 0, failedSessions: 0, clean: false });
-      blockers.push(...dayBlockers);
-      continue;
-    }
-    // Failures, grouped by result type and MX host over the day's reports.
-    const groups = new Map<string, { resultType?: ResultType; resultTypeRaw?: string; mxHost?: string; sessions: number; reporters: Set<string> }>();
-    const addGroup = (resultType: ResultType | undefined, resultTypeRaw: string | undefined, mxHost: string | undefined, sessions: number, reporter: string): void => {
-      const k = `${resultTypeRaw ?? '\u0001'}\u0000${mxHost ?? ''}`;
-      const g = groups.get(k) ?? { resultType, resultTypeRaw, mxHost, sessions: 0, reporters: new Set<string>() };
-      g.sessions += sessions;
-      g.reporters.add(reporter);
-      groups.set(k, g);
-      const mk = mxHost ?? '';
-      const m = mxFailures.get(mk) ?? (mxHost === undefined ? { failedSessions: 0 } : { mxHost, failedSessions: 0 });
-      m.failedSessions += sessions;
-      mxFailures.set(mk, m);
-    };
-    const stale = new Map<string, { seen: string; sessions: number; reporters: Set<string> }>();
-    const notFound = new Map<string, number>();
-    for (const c of rollup.contributions) {
-      for (const f of c.failures) addGroup(f.resultType, f.resultTypeRaw, f.mxHost, f.failedSessions, c.reporter);
-      const unexplained = c.failedSessions - c.detailFailedSessions;
-      if (unexplained > 0) addGroup(undefined, undefined, undefined, unexplained, c.reporter);
-      if (pending) continue;
-      for (const e of c.entries) {
-        if (e.policyType !== PolicyType.STS || e.stsMx === undefined) continue;
-        if (e.stsMode === expectedMode && sameSet([...e.stsMx].sort(), expectedMx)) continue;
-        const seen = `mode ${e.stsMode ?? '(invalid)'}, mx ${e.stsMx.length > 0 ? e.stsMx.join(' ') : '(none)'}`;
-        const s = stale.get(seen) ?? { seen, sessions: 0, reporters: new Set<string>() };
-        s.sessions += e.successfulSessions + e.failedSessions;
-        s.reporters.add(c.reporter);
-        stale.set(seen, s);
-      }
-      if (c.countedPolicyType === PolicyType.NO_POLICY_FOUND) {
-        notFound.set(c.reporter, (notFound.get(c.reporter) ?? 0) + c.successfulSessions + c.failedSessions);
-      }
-    }
-    const sortedGroups = [...groups.values()].sort((a, b) => b.sessions - a.sessions || (a.resultTypeRaw ?? '').localeCompare(b.resultTypeRaw ?? '') || (a.mxHost ?? '').localeCompare(b.mxHost ?? ''));
-    for (const g of sortedGroups) {
-      const isOurs = ours(g.mxHost);
-      const who = [...g.reporters].sort();
-      const what = g.resultTypeRaw === undefined ? 'failed sessions without failure details' : `${g.resultTypeRaw} sessions`;
-      const blocker: { -readonly [K in keyof ReadinessBlocker]: ReadinessBlocker[K] } = {
-        code: BlockerCode.FAILED_SESSIONS,
-        day,
-        sessions: g.sessions,
-        reporters: who,
-        message: `${day}${pending ? ' (pending day)' : ''}: ${g.sessions} ${what} on ${describeMx(g.mxHost, isOurs)}, reported by ${who.join(', ')}`,
-      };
-      if (pending) blocker.pending = true;
-      if (g.mxHost !== undefined) {
-        blocker.mxHost = g.mxHost;
-        blocker.ours = isOurs;
-      }
-      if (g.resultType !== undefined) blocker.resultType = g.resultType;
-      if (g.resultTypeRaw !== undefined) blocker.resultTypeRaw = g.resultTypeRaw;
-      dayBlockers.push(blocker);
-    }
-    for (const s of [...stale.values()].sort((a, b) => a.seen.localeCompare(b.seen))) {
-      const who = [...s.reporters].sort();
-      dayBlockers.push({
-        code: BlockerCode.STALE_POLICY,
-        day,
-        sessions: s.sessions,
-        reporters: who,
-        message: `${day}: ${who.join(', ')} applied another policy (${s.seen}) to ${s.sessions} sessions; expected mode ${expectedMode}, mx ${expectedMx.join(' ')}`,
-      });
-    }
-    for (const [reporter, sessions] of [...notFound.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
-      dayBlockers.push({
-        code: BlockerCode.POLICY_NOT_FOUND,
-        day,
-        sessions,
-        reporters: [reporter],
-        message: `${day}: ${reporter} found no MTA-STS policy for ${domain} in ${sessions} sessions`,
-      });
-    }
-    const t = rollup.totals;
-    const clean = dayBlockers.length === 0;
-    dayEvidence.push({ day, pending, reports: t.reports, reporters: t.reporters, successfulSessions: t.successfulSessions, failedSessions: t.failedSessions, clean });
+    const result = examineDay(byDay.get(day), day, pending, ctx);
+    blockers.push(...result.blockers);
+    warnings.push(...result.warnings);
+    reportEvidence.push(...result.reports);
+    dayEvidence.push(result.evidence);
+    unverifiedReports += result.evidence.unverifiedReports;
     if (!pending) {
-      successfulSessions += t.successfulSessions;
-      failedSessions += t.failedSessions;
-      for (const r of t.reporters) reporters.add(r);
-      if (clean) cleanDays++;
+      successfulSessions += result.evidence.successfulSessions;
+      failedSessions += result.evidence.failedSessions;
+      for (const r of result.evidence.reporters) reporters.add(r);
+      for (const r of result.verifiedReporters) verifiedReporters.add(r);
+      if (result.evidence.clean) cleanDays++;
     }
-    blockers.push(...dayBlockers);
   }
 
   const sessions = successfulSessions + failedSessions;
@@ -427,7 +439,7 @@ export function assessReadiness(rollups: Iterable<DailyRollup>, options: Readine
     blockers.push({
       code: BlockerCode.TOO_FEW_SESSIONS,
       sessions,
-      message: `only ${sessions} sessions were reported over the ${days} counted days (${window.firstDay} to ${window.lastDay}); at least ${minSessions} are needed`,
+      message: `only ${sessions} sessions were reported by counted reports over the ${days} counted days (${window.firstDay} to ${window.lastDay}); at least ${minSessions} are needed${notCounted(unverifiedReports)}`,
     });
   }
   if (reporters.size < minReporters) {
@@ -435,18 +447,20 @@ export function assessReadiness(rollups: Iterable<DailyRollup>, options: Readine
     blockers.push({
       code: BlockerCode.TOO_FEW_REPORTERS,
       reporters: who,
-      message: `only ${who.length} reporter(s)${who.length > 0 ? ` (${who.join(', ')})` : ''} sent reports over the counted days; at least ${minReporters} are needed`,
+      message: `only ${who.length} ${trust.https || trust.files ? 'counted' : 'verified'} reporter(s)${who.length > 0 ? ` (${who.join(', ')})` : ''} sent reports over the counted days; at least ${minReporters} are needed${notCounted(unverifiedReports)}`,
     });
   }
-  blockers.sort((a, b) => BLOCKER_ORDER.indexOf(a.code) - BLOCKER_ORDER.indexOf(b.code));
+  const byOrder = (a: ReadinessBlocker, b: ReadinessBlocker) => BLOCKER_ORDER.indexOf(a.code) - BLOCKER_ORDER.indexOf(b.code);
+  blockers.sort(byOrder);
+  warnings.sort(byOrder);
 
-  const mxHosts = [...mxFailures.values()]
+  const mxHosts = [...ctx.mxFailures.values()]
     .map((m) => (m.mxHost === undefined ? { ours: false, failedSessions: m.failedSessions } : { mxHost: m.mxHost, ours: ours(m.mxHost), failedSessions: m.failedSessions }))
     .sort((a, b) => b.failedSessions - a.failedSessions || (a.mxHost ?? '').localeCompare(b.mxHost ?? ''));
   const reporterList = [...reporters].sort();
   const ready = blockers.length === 0;
   const summary = ready
-    ? `${domain}: ready for enforce (${cleanDays} clean days, ${reporterList.length} reporters, ${sessions} sessions)`
+    ? `${domain}: ready for enforce (${cleanDays} clean days; ${reportersText(reporterList, verifiedReporters)}; ${sessions} sessions${unverifiedReports > 0 ? `; ${unverifiedReports} unverified report${unverifiedReports === 1 ? '' : 's'} not counted` : ''})`
     : `${domain}: not ready: ${headline(blockers, days)}${blockers.length > 1 ? ` (+${blockers.length - 1} more blocker${blockers.length > 2 ? 's' : ''})` : ''}`;
   return {
     domain,
@@ -455,15 +469,230 @@ export function assessReadiness(rollups: Iterable<DailyRollup>, options: Readine
     expected: { mode: expectedMode, mx: expectedMx },
     window,
     thresholds: { days, graceDays, minSessions, minReporters },
+    trust,
     days: dayEvidence,
     cleanDays,
     reporters: reporterList,
+    verifiedReporters: [...verifiedReporters].sort(),
+    unverifiedReports,
     successfulSessions,
     failedSessions,
     mxHosts,
     blockers,
+    warnings,
+    reports: reportEvidence,
     ignoredRollups,
   };
+}
+
+function notCounted(unverified: number): string {
+  return unverified > 0 ? ` (${unverified} unverified report${unverified === 1 ? ' is' : 's are'} not counted)` : '';
+}
+
+function reportersText(reporters: readonly string[], verified: ReadonlySet<string>): string {
+  if (reporters.every((r) => verified.has(r))) return `${reporters.length} verified reporter${reporters.length === 1 ? '' : 's'}: ${reporters.join(', ')}`;
+  const names = reporters.map((r) => (verified.has(r) ? r : `${r} (unauthenticated, trusted by option)`));
+  return `${reporters.length} reporters: ${names.join(', ')}`;
+}
+
+// ---- one day ------------------------------------------------------------------------------
+
+/** What every day's examination shares. */
+interface DayContext {
+  readonly domain: string;
+  readonly expectedMode: MtaStsMode;
+  readonly expectedMx: readonly string[];
+  readonly ours: (host: string | undefined) => boolean;
+  readonly trust: ReadinessVerdict['trust'];
+  /** Failed sessions per MX host over the whole window (counted and unverified copies). */
+  readonly mxFailures: Map<string, { mxHost?: string; failedSessions: number }>;
+}
+
+/** What one day gave. */
+interface DayResult {
+  readonly evidence: DayEvidence;
+  readonly verifiedReporters: string[];
+  readonly blockers: ReadinessBlocker[];
+  readonly warnings: ReadinessBlocker[];
+  readonly reports: ReportEvidence[];
+}
+
+/** Failures, stale policies and missing policies found in a set of copies. */
+interface Findings {
+  readonly groups: Map<string, { resultType?: ResultType; resultTypeRaw?: string; mxHost?: string; sessions: number; reporters: Set<string> }>;
+  readonly stale: Map<string, { seen: string; sessions: number; reporters: Set<string> }>;
+  readonly notFound: Map<string, number>;
+}
+
+function newFindings(): Findings {
+  return { groups: new Map(), stale: new Map(), notFound: new Map() };
+}
+
+/** The reporter identity a copy counts as, or undefined when it is not counted as evidence. */
+function countedIdentity(c: ReportContribution, trust: ReadinessVerdict['trust']): string | undefined {
+  const a = c.authentication;
+  if (isVerified(a)) return a.reporterDomain;
+  const trusted = (a.status === AuthenticationStatus.HTTPS_UNAUTHENTICATED && trust.https) || (a.status === AuthenticationStatus.FILE_UNAUTHENTICATED && trust.files);
+  return trusted ? unverifiedName(c) : undefined;
+}
+
+/** How an unverified copy's reporter is named: what it calls itself, folded (two spellings of one name are one source), quoted. */
+function unverifiedName(c: ReportContribution): string {
+  return JSON.stringify(c.reporter.trim().toLowerCase().split(/\s+/).join(' ').slice(0, 64));
+}
+
+/** Examines one day: which copy of each report counts, and what every copy reports. */
+function examineDay(rollup: DailyRollup | undefined, day: string, pending: boolean, ctx: DayContext): DayResult {
+  const counted = newFindings();
+  const unverified = newFindings();
+  const copyBlockers: ReadinessBlocker[] = [];
+  const copyWarnings: ReadinessBlocker[] = [];
+  const reports: ReportEvidence[] = [];
+  const reporters = new Set<string>();
+  const verifiedReporters = new Set<string>();
+  let countedReports = 0;
+  let notCountedCopies = 0;
+  let successfulSessions = 0;
+  let failedSessions = 0;
+  for (const copies of copiesByReport(rollup)) {
+    const evidence = copies.filter((c) => countedIdentity(c, ctx.trust) !== undefined);
+    const conflict = describeConflict(copies, evidence, day);
+    if (conflict) (evidence.length >= 2 ? copyBlockers : copyWarnings).push(conflict);
+    const chosen = evidence.length === 1 ? evidence[0] : undefined;
+    for (const c of copies) {
+      const isCounted = c === chosen;
+      reports.push({ day, idempotencyKey: c.idempotencyKey, reportId: c.reportId, organization: c.reporter, authentication: c.authentication, counted: isCounted, successfulSessions: c.successfulSessions, failedSessions: c.failedSessions });
+      const trusted = evidence.includes(c);
+      const who = trusted ? countedIdentity(c, ctx.trust)! : unverifiedName(c);
+      collect(trusted ? counted : unverified, c, who, pending, ctx);
+      if (!isCounted) {
+        notCountedCopies++;
+        continue;
+      }
+      countedReports++;
+      reporters.add(who);
+      if (isVerified(c.authentication)) verifiedReporters.add(who);
+      successfulSessions += c.successfulSessions;
+      failedSessions += c.failedSessions;
+    }
+  }
+  const blockers = [...findingsBlockers(counted, day, pending, ctx, false), ...copyBlockers];
+  const unverifiedBlockers = findingsBlockers(unverified, day, pending, ctx, true);
+  const warnings = [...copyWarnings];
+  if (ctx.trust.unverifiedFailures === UnverifiedFailures.WARN) warnings.push(...unverifiedBlockers);
+  else blockers.push(...unverifiedBlockers);
+  if (countedReports === 0 && !pending) {
+    blockers.push({
+      code: BlockerCode.MISSING_DAY,
+      day,
+      message: `${day}: no ${ctx.trust.https || ctx.trust.files ? 'counted' : 'verified'} report for ${ctx.domain}${notCountedCopies > 0 ? ` (${notCountedCopies} unverified not counted)` : ''}`,
+    });
+  }
+  const clean = countedReports > 0 && blockers.length === 0;
+  const evidence: DayEvidence = { day, pending, reports: countedReports, reporters: [...reporters].sort(), successfulSessions, failedSessions, unverifiedReports: notCountedCopies, clean };
+  return { evidence, verifiedReporters: [...verifiedReporters], blockers, warnings, reports };
+}
+
+/** A rollup's contributions grouped by report (idempotency key), preferred copy first. */
+function copiesByReport(rollup: DailyRollup | undefined): ReportContribution[][] {
+  const out: ReportContribution[][] = [];
+  for (const c of rollup?.contributions ?? []) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last[0].idempotencyKey === c.idempotencyKey) last.push(c);
+    else out.push([c]);
+  }
+  return out;
+}
+
+/** The conflicting-copies finding of one report, when its copies differ. */
+function describeConflict(copies: readonly ReportContribution[], evidence: readonly ReportContribution[], day: string): ReadinessBlocker | undefined {
+  if (copies.length < 2) return undefined;
+  const first = copies[0];
+  const what = copies.map((c) => `${c.authentication.status}${c.authentication.reporterDomain ? ` by ${c.authentication.reporterDomain}` : ''}: ${c.successfulSessions} ok, ${c.failedSessions} failed`).join('; ');
+  const verdict =
+    evidence.length >= 2
+      ? 'two counted copies differ, so at least one is not what its reporter sent: none is counted'
+      : evidence.length === 1
+        ? 'the counted copy outranks the others, which are not counted'
+        : 'none is counted';
+  return {
+    code: BlockerCode.CONFLICTING_COPIES,
+    day,
+    idempotencyKey: first.idempotencyKey,
+    reporters: [...new Set(copies.map(unverifiedName))].sort(),
+    message: `${day}: report ${JSON.stringify(first.reportId.slice(0, 128))} has ${copies.length} copies that differ (${what}); ${verdict}`,
+  };
+}
+
+/** Adds one copy's failures, stale policies and missing policies to `f`. */
+function collect(f: Findings, c: ReportContribution, who: string, pending: boolean, ctx: DayContext): void {
+  const addGroup = (resultType: ResultType | undefined, resultTypeRaw: string | undefined, mxHost: string | undefined, sessions: number): void => {
+    const k = `${resultTypeRaw ?? '\u0001'}\u0000${mxHost ?? ''}`;
+    const g = f.groups.get(k) ?? { resultType, resultTypeRaw, mxHost, sessions: 0, reporters: new Set<string>() };
+    g.sessions += sessions;
+    g.reporters.add(who);
+    f.groups.set(k, g);
+    const mk = mxHost ?? '';
+    const m = ctx.mxFailures.get(mk) ?? (mxHost === undefined ? { failedSessions: 0 } : { mxHost, failedSessions: 0 });
+    m.failedSessions += sessions;
+    ctx.mxFailures.set(mk, m);
+  };
+  for (const x of c.failures) addGroup(x.resultType, x.resultTypeRaw, x.mxHost, x.failedSessions);
+  const unexplained = c.failedSessions - c.detailFailedSessions;
+  if (unexplained > 0) addGroup(undefined, undefined, undefined, unexplained);
+  if (pending) return;
+  for (const e of c.entries) {
+    if (e.policyType !== PolicyType.STS || e.stsMx === undefined) continue;
+    if (e.stsMode === ctx.expectedMode && sameSet([...e.stsMx].sort(), ctx.expectedMx)) continue;
+    const seen = `mode ${e.stsMode ?? '(invalid)'}, mx ${e.stsMx.length > 0 ? e.stsMx.join(' ') : '(none)'}`;
+    const s = f.stale.get(seen) ?? { seen, sessions: 0, reporters: new Set<string>() };
+    s.sessions += e.successfulSessions + e.failedSessions;
+    s.reporters.add(who);
+    f.stale.set(seen, s);
+  }
+  if (c.countedPolicyType === PolicyType.NO_POLICY_FOUND) f.notFound.set(who, (f.notFound.get(who) ?? 0) + c.successfulSessions + c.failedSessions);
+}
+
+/** The blockers of what `collect` found (marked unverified, and their messages saying so, when from unverified copies). */
+function findingsBlockers(f: Findings, day: string, pending: boolean, ctx: DayContext, unverified: boolean): ReadinessBlocker[] {
+  const out: Array<{ -readonly [K in keyof ReadinessBlocker]: ReadinessBlocker[K] }> = [];
+  const by = unverified ? 'unverified source(s) ' : '';
+  const sortedGroups = [...f.groups.values()].sort((a, b) => b.sessions - a.sessions || (a.resultTypeRaw ?? '').localeCompare(b.resultTypeRaw ?? '') || (a.mxHost ?? '').localeCompare(b.mxHost ?? ''));
+  for (const g of sortedGroups) {
+    const isOurs = ctx.ours(g.mxHost);
+    const who = [...g.reporters].sort();
+    const what = g.resultTypeRaw === undefined ? 'failed sessions without failure details' : `${JSON.stringify(g.resultTypeRaw.slice(0, 64)).slice(1, -1)} sessions`;
+    const b: { -readonly [K in keyof ReadinessBlocker]: ReadinessBlocker[K] } = {
+      code: BlockerCode.FAILED_SESSIONS,
+      day,
+      sessions: g.sessions,
+      reporters: who,
+      message: `${day}${pending ? ' (pending day)' : ''}: ${g.sessions} ${what} on ${describeMx(g.mxHost, isOurs)}, reported by ${by}${who.join(', ')}`,
+    };
+    if (pending) b.pending = true;
+    if (g.mxHost !== undefined) {
+      b.mxHost = g.mxHost;
+      b.ours = isOurs;
+    }
+    if (g.resultType !== undefined) b.resultType = g.resultType;
+    if (g.resultTypeRaw !== undefined) b.resultTypeRaw = g.resultTypeRaw;
+    out.push(b);
+  }
+  for (const s of [...f.stale.values()].sort((a, b) => a.seen.localeCompare(b.seen))) {
+    const who = [...s.reporters].sort();
+    out.push({
+      code: BlockerCode.STALE_POLICY,
+      day,
+      sessions: s.sessions,
+      reporters: who,
+      message: `${day}: ${by}${who.join(', ')} applied another policy (${s.seen}) to ${s.sessions} sessions; expected mode ${ctx.expectedMode}, mx ${ctx.expectedMx.join(' ')}`,
+    });
+  }
+  for (const [reporter, sessions] of [...f.notFound.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    out.push({ code: BlockerCode.POLICY_NOT_FOUND, day, sessions, reporters: [reporter], message: `${day}: ${by}${reporter} found no MTA-STS policy for ${ctx.domain} in ${sessions} sessions` });
+  }
+  if (unverified) for (const b of out) b.unverified = true;
+  return out;
 }
 
 /** The one-line reason: the worst blocker, failures summed over days by result type and MX host. */

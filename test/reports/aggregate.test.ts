@@ -1,5 +1,6 @@
-import { aggregateReports, DailyRollup, mergeRollups, normalizeReportValue, PolicyType, ResultType, rollupFromJson, RollupFormatError, ReportAggregator, rollupsOf, TlsRptReport } from '../../lib/reports';
+import { aggregateReports, AuthenticationStatus, DailyRollup, httpsUnauthenticated, mergeRollups, normalizeReportValue, PolicyType, ResultType, rollupFromJson, RollupFormatError, ReportAggregator, rollupsOf, TlsRptReport } from '../../lib/reports';
 import { reportJson, ReportSpec } from './helpers';
+import { verifiedBy } from './dkim';
 
 const report = (spec: ReportSpec): TlsRptReport => normalizeReportValue(reportJson(spec));
 
@@ -150,6 +151,27 @@ describe('duplicates and merging', () => {
     const y = mergeRollups([...rollupsOf(corrected), ...rollupsOf(a)]);
     expect(x).toEqual(y);
     expect(x[0].totals.reports).toBe(1);
+    // No copy replaces another: both are kept, side by side, and counted as a conflict.
+    expect(x[0].contributions.map((c) => c.successfulSessions).sort()).toEqual([10, 11]);
+    expect(x[0].totals.conflictingCopies).toBe(1);
+  });
+
+  test('the same content with two authentications is one copy, the better-authenticated one', () => {
+    const byHttps = rollupsOf(a, httpsUnauthenticated());
+    const byEmail = rollupsOf(a, verifiedBy('google.com'));
+    for (const order of [[...byHttps, ...byEmail], [...byEmail, ...byHttps]]) {
+      const [r] = mergeRollups(order);
+      expect(r.contributions).toHaveLength(1);
+      expect(r.contributions[0].authentication.status).toBe(AuthenticationStatus.VERIFIED);
+      expect(r.totals).toMatchObject({ reports: 1, verifiedReports: 1, verifiedReporters: ['google.com'], conflictingCopies: 0 });
+    }
+  });
+
+  test('a verified copy is preferred over a differing unverified one for the totals', () => {
+    const forged = { ...a, policies: [{ ...a.policies[0], successfulSessions: 1_000_000 }] };
+    const [r] = mergeRollups([...rollupsOf(forged, httpsUnauthenticated()), ...rollupsOf(a, verifiedBy('google.com'))]);
+    expect(r.totals).toMatchObject({ reports: 1, successfulSessions: 10, verifiedReports: 1, conflictingCopies: 1 });
+    expect(r.contributions[0].authentication.status).toBe(AuthenticationStatus.VERIFIED);
   });
 
   test('ReportAggregator: reports and stored rollups mix, duplicates are counted and dropped', () => {
@@ -179,7 +201,10 @@ describe('rollupFromJson refuses what is not a rollup, naming the field', () => 
   const contribution = (r: { [k: string]: unknown }): { [k: string]: unknown } => (r.contributions as { [k: string]: unknown }[])[0];
 
   test.each<[string, (r: { [k: string]: unknown }) => void, RegExp]>([
-    ['another schema version', (r) => (r.schemaVersion = 2), /^`schemaVersion` must be 1, got 2/],
+    ['another schema version', (r) => (r.schemaVersion = 3), /^`schemaVersion` must be 1 or 2, got 3/],
+    ['an unknown authentication status', (r) => ((contribution(r).authentication as { [k: string]: unknown }).status = 'trusted'), /^`contributions\[0\]\.authentication\.status` must be one of verified, dkim-fail/],
+    ['verified without a reporter domain', (r) => (contribution(r).authentication = { status: 'verified', reason: 'pass', detail: 'x' }), /^`contributions\[0\]\.authentication\.reporterDomain` must be given exactly when the status is verified/],
+    ['no authentication', (r) => delete contribution(r).authentication, /^`contributions\[0\]\.authentication` must be an object, got nothing$/],
     ['a bad day', (r) => (r.day = '2026-13-01'), /^`day` must be a UTC day written YYYY-MM-DD, got "2026-13-01"$/],
     ['a negative count', (r) => (contribution(r).successfulSessions = -1), /^`contributions\[0\]\.successfulSessions` must be a whole number, 0 or more, got -1$/],
     ['a bad key', (r) => (contribution(r).idempotencyKey = '../../etc'), /^`contributions\[0\]\.idempotencyKey` must be 32 hex digits/],
@@ -195,5 +220,14 @@ describe('rollupFromJson refuses what is not a rollup, naming the field', () => 
   test('an untouched rollup is accepted', () => {
     const r: DailyRollup = rollupFromJson(good());
     expect(r.totals.failedSessions).toBe(1);
+  });
+
+  test('a version 1 rollup (written before authentication) is read, as unverified', () => {
+    const r = good();
+    r.schemaVersion = 1;
+    delete contribution(r).authentication;
+    const back = rollupFromJson(r);
+    expect(back.schemaVersion).toBe(2);
+    expect(back.contributions[0].authentication).toMatchObject({ status: AuthenticationStatus.FILE_UNAUTHENTICATED, detail: expect.stringMatching(/did not authenticate/) });
   });
 });

@@ -3,7 +3,7 @@
 // mailauth's signer. Everything here is synthetic.
 import * as crypto from 'node:crypto';
 import { dkimSign } from 'mailauth/lib/dkim/sign';
-import type { TxtResolver } from '../../lib/reports/authentication';
+import { AuthenticationReason, AuthenticationStatus, ReportAuthentication, TxtResolver } from '../../lib/reports/authentication';
 import { reportEmail, reportJson, ReportSpec } from './helpers';
 
 export type KeyType = 'rsa' | 'ed25519';
@@ -108,4 +108,15 @@ export function reportEmailFrom(from: string, spec: ReportSpec): Buffer {
 /** A signed report email: From `tlsrpt@<fromDomain>`, signed by `sign.domain`. */
 export async function signedReport(lab: DkimLab, fromDomain: string, report: ReportSpec, sign: SignSpec = { domain: fromDomain }): Promise<Buffer> {
   return lab.sign(reportEmailFrom(`tlsrpt@${fromDomain}`, report), sign);
+}
+
+/** The domain a fixture reporter signs with: `Google Inc.` → google.com, `Microsoft Corporation` → microsoft.com, else `<letters>.example`. */
+export function signerOf(organization: string): string {
+  const known: { readonly [org: string]: string } = { 'Google Inc.': 'google.com', 'Microsoft Corporation': 'microsoft.com', 'Mail.ru': 'mail.ru', 'Yahoo Inc.': 'yahoo.com' };
+  return known[organization] ?? `${organization.toLowerCase().replace(/[^a-z0-9]/g, '')}.example`;
+}
+
+/** A verified authentication by `domain` (what the processor records for a report signed by it). */
+export function verifiedBy(domain: string, selector = 'tlsrpt'): ReportAuthentication {
+  return { status: AuthenticationStatus.VERIFIED, reason: AuthenticationReason.PASS, reporterDomain: domain, signingDomain: domain, selector, detail: `DKIM signature d="${domain}" s="${selector}" passes` };
 }

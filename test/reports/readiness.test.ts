@@ -1,6 +1,7 @@
 import { assessReadiness, BlockerCode, DailyRollup, DeviationCode, normalizeReportValue, READINESS_DEFAULTS, readinessWindow, ResultType, rollupsOf, TlsRptReport } from '../../lib/reports';
 import { MtaStsMode, MtaStsValidationError } from '../../lib/policy';
 import { addDay, reportJson, ReportSpec } from './helpers';
+import { signerOf, verifiedBy } from './dkim';
 
 const NOW = new Date('2026-12-01T10:00:00Z');
 const MX = ['mx1.example.com', 'mx2.example.com'];
@@ -26,7 +27,8 @@ function cleanDay(day: string): TlsRptReport[] {
   ];
 }
 
-const rollups = (reports: readonly TlsRptReport[]): DailyRollup[] => reports.flatMap(rollupsOf);
+/** Every fixture report as the processor stores it when its DKIM signature verifies. */
+const rollups = (reports: readonly TlsRptReport[]): DailyRollup[] => reports.flatMap((r) => rollupsOf(r, verifiedBy(signerOf(r.organization))));
 const verdictOf = (reports: readonly TlsRptReport[], extra: Partial<Parameters<typeof assessReadiness>[1]> = {}) =>
   assessReadiness(rollups(reports), { domain: 'example.com', now: NOW, expected: EXPECTED, ...extra });
 
@@ -46,15 +48,15 @@ describe('readiness verdicts', () => {
     const v = verdictOf(COUNTED.flatMap(cleanDay));
     expect(v.ready).toBe(true);
     expect(v.blockers).toEqual([]);
-    expect(v.summary).toBe('example.com: ready for enforce (14 clean days, 2 reporters, 4200 sessions)');
-    expect(v).toMatchObject({ cleanDays: 14, reporters: ['Google Inc.', 'Microsoft Corporation'], successfulSessions: 4200, failedSessions: 0 });
+    expect(v.summary).toBe('example.com: ready for enforce (14 clean days; 2 verified reporters: google.com, microsoft.com; 4200 sessions)');
+    expect(v).toMatchObject({ cleanDays: 14, reporters: ['google.com', 'microsoft.com'], successfulSessions: 4200, failedSessions: 0 });
     expect(v.days).toHaveLength(17);
     expect(v.days.filter((d) => d.pending).map((d) => d.day)).toEqual(['2026-11-29', '2026-11-30', '2026-12-01']);
   });
 
   test('duplicates do not inflate the evidence', () => {
     const reports = COUNTED.flatMap(cleanDay);
-    expect(verdictOf([...reports, ...reports]).summary).toBe('example.com: ready for enforce (14 clean days, 2 reporters, 4200 sessions)');
+    expect(verdictOf([...reports, ...reports]).summary).toBe('example.com: ready for enforce (14 clean days; 2 verified reporters: google.com, microsoft.com; 4200 sessions)');
   });
 
   test('dirty history: every failure is a blocker with its day and MX host; the summary names the worst', () => {
@@ -71,12 +73,12 @@ describe('readiness verdicts', () => {
         code: BlockerCode.FAILED_SESSIONS,
         day: '2026-11-20',
         sessions: 12,
-        reporters: ['Google Inc.'],
+        reporters: ['google.com'],
         mxHost: 'mx2.example.com',
         ours: true,
         resultType: ResultType.CERTIFICATE_EXPIRED,
         resultTypeRaw: 'certificate-expired',
-        message: '2026-11-20: 12 certificate-expired sessions on mx2.example.com, reported by Google Inc.',
+        message: '2026-11-20: 12 certificate-expired sessions on mx2.example.com, reported by google.com',
       },
       expect.objectContaining({ code: BlockerCode.FAILED_SESSIONS, day: '2026-11-22', sessions: 3 }),
     ]);
@@ -94,7 +96,7 @@ describe('readiness verdicts', () => {
   test('failures without details (or naming no MX) still block', () => {
     const mailRu = report({ day: '2026-11-19', org: 'Mail.ru', policies: [{ noPolicyString: true, success: 0, failure: 1 }] });
     const v = verdictOf([...COUNTED.flatMap(cleanDay), mailRu]);
-    expect(v.blockers.map((b) => b.message)).toEqual(['2026-11-19: 1 failed sessions without failure details on an MX host the reports do not name, reported by Mail.ru']);
+    expect(v.blockers.map((b) => b.message)).toEqual(['2026-11-19: 1 failed sessions without failure details on an MX host the reports do not name, reported by mail.ru']);
   });
 
   test('a failure detail with zero sessions still blocks ("no failure details")', () => {
@@ -109,9 +111,9 @@ describe('readiness verdicts', () => {
     expect(v.ready).toBe(false);
     expect(v.blockers.map((b) => b.code)).toEqual([BlockerCode.TOO_FEW_SESSIONS, BlockerCode.TOO_FEW_REPORTERS]);
     expect(v.summary).toBe(
-      'example.com: not ready: only 42 sessions were reported over the 14 counted days (2026-11-15 to 2026-11-28); at least 100 are needed (+1 more blocker)',
+      'example.com: not ready: only 42 sessions were reported by counted reports over the 14 counted days (2026-11-15 to 2026-11-28); at least 100 are needed (+1 more blocker)',
     );
-    expect(v.blockers[1].message).toBe('only 1 reporter(s) (Google Inc.) sent reports over the counted days; at least 2 are needed');
+    expect(v.blockers[1].message).toBe('only 1 verified reporter(s) (google.com) sent reports over the counted days; at least 2 are needed');
     // The thresholds are options.
     expect(verdictOf(COUNTED.map((day) => report({ day, success: 3 })), { minSessions: 40, minReporters: 1 }).ready).toBe(true);
   });
@@ -134,14 +136,14 @@ describe('readiness verdicts', () => {
     });
     const v = verdictOf(reports);
     expect(v.blockers.map((b) => [b.code, b.day, b.reporters])).toEqual([
-      [BlockerCode.STALE_POLICY, '2026-11-16', ['Google Inc.']],
-      [BlockerCode.STALE_POLICY, '2026-11-17', ['Microsoft Corporation']],
+      [BlockerCode.STALE_POLICY, '2026-11-16', ['google.com']],
+      [BlockerCode.STALE_POLICY, '2026-11-17', ['microsoft.com']],
     ]);
     expect(v.blockers[1].message).toBe(
-      '2026-11-17: Microsoft Corporation applied another policy (mode testing, mx mx1.example.com) to 100 sessions; expected mode testing, mx mx1.example.com mx2.example.com',
+      '2026-11-17: microsoft.com applied another policy (mode testing, mx mx1.example.com) to 100 sessions; expected mode testing, mx mx1.example.com mx2.example.com',
     );
     expect(v.summary).toBe(
-      'example.com: not ready: Google Inc. applied another policy (mode enforce, mx mx1.example.com mx2.example.com) to 200 sessions; ' +
+      'example.com: not ready: google.com applied another policy (mode enforce, mx mx1.example.com mx2.example.com) to 200 sessions; ' +
         'expected mode testing, mx mx1.example.com mx2.example.com on 2026-11-16 (+1 more blocker)',
     );
   });
@@ -155,7 +157,7 @@ describe('readiness verdicts', () => {
   test('no-policy-found blocks: the sender did not see the published policy', () => {
     const reports = COUNTED.flatMap((day) => (day === '2026-11-26' ? [report({ day, policies: [{ type: 'no-policy-found', success: 50 }] }), cleanDay(day)[1]] : cleanDay(day)));
     const v = verdictOf(reports);
-    expect(v.blockers.map((b) => b.message)).toEqual(['2026-11-26: Google Inc. found no MTA-STS policy for example.com in 50 sessions']);
+    expect(v.blockers.map((b) => b.message)).toEqual(['2026-11-26: google.com found no MTA-STS policy for example.com in 50 sessions']);
   });
 
   describe('late reports', () => {
@@ -192,7 +194,7 @@ describe('readiness verdicts', () => {
       const v = verdictOf([...COUNTED.flatMap(cleanDay), report({ day: '2026-11-30', details: [{ type: 'certificate-not-trusted', count: 7, mx: 'mx1.example.com' }] })]);
       expect(v.ready).toBe(false);
       expect(v.blockers).toEqual([expect.objectContaining({ code: BlockerCode.FAILED_SESSIONS, day: '2026-11-30', pending: true, sessions: 7 })]);
-      expect(v.blockers[0].message).toBe('2026-11-30 (pending day): 7 certificate-not-trusted sessions on mx1.example.com, reported by Google Inc.');
+      expect(v.blockers[0].message).toBe('2026-11-30 (pending day): 7 certificate-not-trusted sessions on mx1.example.com, reported by google.com');
     });
 
     test('reports older than the window are ignored', () => {
