@@ -4,6 +4,7 @@ export * from './errors';
 export * from './deviations';
 export * from './input';
 export * from './idempotency';
+export * from './authentication';
 export * from './report';
 export * from './parse';
 export * from './aggregate';
