@@ -1,13 +1,18 @@
 #!/usr/bin/env node
-import { runCli } from '../lib/cli';
+// program, not lib/cli: runCli loads only the module of the command being run.
+import { runCli } from '../lib/cli/program';
 
 runCli(process.argv.slice(2), {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
 }).then(
-  (code) => process.exit(code),
+  // exitCode, never process.exit(): exiting at once would cut off output still queued for a
+  // pipe (anything past 64 KiB); Node exits with this code once everything is written.
+  (code) => {
+    process.exitCode = code;
+  },
   (e) => {
     process.stderr.write(`mta-sts: ${(e as Error).message}\n`);
-    process.exit(2);
+    process.exitCode = 2;
   },
 );

@@ -33,6 +33,25 @@ export function addCommand(registrar: CommandRegistrar): void {
   registrars.push(registrar);
 }
 
+/**
+ * The command modules, by the top-level command names each registers. Only the module of the
+ * command being run is loaded (help and unknown commands load them all), so `check` loads
+ * neither the AWS SDK nor the report parsers. A new command module adds one line here.
+ */
+const COMMAND_MODULES: ReadonlyArray<readonly [string[], () => Promise<unknown>]> = [
+  [['policy'], () => import('./policy-command')],
+  [['check'], () => import('./check-command')],
+  [['reports', 'readiness'], () => import('./reports-command')],
+  [['plan'], () => import('./plan-command')],
+];
+
+/** Loads the command modules `argv` needs: the named command's, or all of them when it names none. */
+export async function loadCommands(argv: readonly string[]): Promise<void> {
+  const name = argv.find((a) => !a.startsWith('-'));
+  const wanted = COMMAND_MODULES.filter(([names]) => name !== undefined && names.includes(name));
+  for (const [, load] of wanted.length > 0 ? wanted : COMMAND_MODULES) await load();
+}
+
 /** Builds the `mta-sts` program with every registered command. */
 export function buildProgram(ctx: CliContext): Command {
   const io = ctx;
@@ -51,9 +70,9 @@ export function buildProgram(ctx: CliContext): Command {
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const ctx: CliContext = { out: (s) => io.out(s), err: (s) => io.err(s), exitCode: 0 };
-  const program = buildProgram(ctx);
   try {
-    await program.parseAsync(argv as string[], { from: 'user' });
+    await loadCommands(argv);
+    await buildProgram(ctx).parseAsync(argv as string[], { from: 'user' });
     return ctx.exitCode;
   } catch (e) {
     const err = e as { code?: string; exitCode?: number; message?: string };
