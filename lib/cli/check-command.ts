@@ -4,6 +4,7 @@ import { checkDomain } from '../check/check-domain';
 import { CheckOptions, parseDnsServer } from '../check/check-options';
 import { checkExitCode, renderCheckJson, renderCheckText } from '../check/check-report';
 import { normalizeHostname } from '../policy/domain-name';
+import { runCheckStage } from './check-stage';
 import { addCommand, CliContext, CliError } from './program';
 
 /** The options of `mta-sts check`, as commander parses them. */
@@ -15,6 +16,8 @@ interface CheckCommandOptions {
   readonly smtpPort?: string;
   readonly httpsPort?: string;
   readonly timeout?: string;
+  readonly stage?: string;
+  readonly config?: string;
 }
 
 function integerOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -67,7 +70,7 @@ export function registerCheckCommand(program: Command, ctx: CliContext): void {
   program
     .command('check')
     .description('Check a domain live as sending MTAs see it: _mta-sts and _smtp._tls TXT, MX, the policy over HTTPS, STARTTLS on every MX')
-    .argument('<domain>', 'the mail domain (for example example.com)')
+    .argument('[domain]', 'the mail domain (for example example.com); with --stage, only this domain of the stage')
     .option('--json', 'print the report as JSON')
     .option('--strict', 'exit 1 when there are warnings (and no error)')
     .option('--dns-server <host[:port]>', 'ask this DNS server (IP address, optional port) instead of the system resolver')
@@ -75,7 +78,14 @@ export function registerCheckCommand(program: Command, ctx: CliContext): void {
     .option('--smtp-port <n>', 'SMTP port of the MX hosts', '25')
     .option('--https-port <n>', 'HTTPS port of the policy host (senders always use 443)', '443')
     .option('--timeout <ms>', 'time budget of each MX host and of each DNS lookup, in milliseconds (the policy fetch keeps the 4 s senders allow)')
-    .action(async (domain: string, o: CheckCommandOptions) => {
+    .option('--stage <name>', 'check every domain of this stage of the config (in parallel, one table) and compare each live policy with what the stage publishes')
+    .option('--config <file>', 'with --stage: the cdk.json holding the stage config', 'cdk.json')
+    .action(async (domain: string | undefined, o: CheckCommandOptions) => {
+      if (o.stage !== undefined) {
+        await runCheckStage({ config: o.config ?? 'cdk.json', stage: o.stage, domain, json: o.json, strict: o.strict }, checkOptionsFromCli(o), ctx, process.stderr.isTTY === true);
+        return;
+      }
+      if (domain === undefined) throw new CliError('give a domain (`mta-sts check example.com`), or a stage of the config (`mta-sts check --stage prod`)');
       const name = normalizeHostname(domain, 'domain', 'a domain name');
       if (name.name === undefined) {
         throw new CliError(name.findings.map((f) => f.message).join('\n'));

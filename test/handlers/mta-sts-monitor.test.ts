@@ -99,10 +99,13 @@ beforeAll(async () => {
   expect_('quiet.test', p(['mx1.quiet.test']));
   lab.domain('rpt.test', { rptTxt: [['v=TLSRPTv1; rua=mailto:someone-else@example.org']] });
   expect_('rpt.test', p(['mx1.rpt.test']));
-  // Every lookup of the domain times out.
+  // The MX lookup times out (the policy is still fetched and compared).
   const silent = { behavior: DnsBehavior.SILENT };
-  lab.domain('timeout.test', { dns: { 'timeout.test': silent, '_mta-sts.timeout.test': silent, '_smtp._tls.timeout.test': silent } });
+  lab.domain('timeout.test', { dns: { 'timeout.test': silent } });
   expect_('timeout.test', p(['mx1.timeout.test']));
+  // Every lookup of the domain times out: the checker says DNS is unusable, and checks nothing else.
+  lab.domain('alltimeout.test', { dns: { 'alltimeout.test': silent, '_mta-sts.alltimeout.test': silent, '_smtp._tls.alltimeout.test': silent } });
+  expect_('alltimeout.test', p(['mx1.alltimeout.test']));
   // Only the TLS-RPT lookup times out.
   lab.domain('rpttimeout.test', { dns: { '_smtp._tls.rpttimeout.test': silent } });
   expect_('rpttimeout.test', p(['mx1.rpttimeout.test']));
@@ -194,7 +197,11 @@ describe('MTA-STS monitor handler', () => {
 
   test('a DNS time-out is reported as such, not as drift', () => {
     expect(codes('timeout.test', Severity.ERROR)).toEqual(['dns-timeout']);
-    expect(codes('timeout.test').filter((c) => c.startsWith('drift-'))).toEqual([]);
+    expect(of('timeout.test').findings.find((x) => x.code === 'dns-timeout')!.field).toBe('timeout.test MX');
+    expect(codes('timeout.test').filter((c) => c.startsWith('drift-') || c.startsWith('mx-'))).toEqual([]);
+    expect(codes('alltimeout.test', Severity.ERROR)).toEqual(['dns-unusable']);
+    expect(of('alltimeout.test').findings.find((x) => x.code === 'dns-unusable')!.message).toMatch(/did not answer in time/);
+    expect(codes('alltimeout.test').filter((c) => c.startsWith('drift-'))).toEqual([]);
     expect(codes('rpttimeout.test', Severity.ERROR)).toEqual(['dns-timeout']);
     expect(of('rpttimeout.test').findings.find((x) => x.code === 'dns-timeout')!.field).toBe('_smtp._tls.rpttimeout.test TXT');
     expect(codes('rpttimeout.test').filter((c) => c.startsWith('drift-'))).toEqual([]);

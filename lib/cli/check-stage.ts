@@ -1,0 +1,126 @@
+import { checkDomain } from '../check/check-domain';
+import { CheckOptions } from '../check/check-options';
+import { CheckExitCode, CheckReport, DNS_UNUSABLE_CODE } from '../check/check-report';
+import { publishedDomain } from '../config/published-domain';
+import { ResolvedDomain } from '../config/stage-config';
+import { Finding, Severity } from '../policy/findings';
+import { mapBounded } from '../monitor/bounded';
+import { monitorFindings, severityCounts } from '../monitor/drift';
+import { DEFAULT_DRIFT_THRESHOLDS, MonitorDomainConfig } from '../monitor/monitor-config';
+import { CliContext } from './program';
+import { StageOptions, stageDomains } from './stage-domains';
+
+/** How many domains `check --stage` checks at once. */
+export const STAGE_CHECK_CONCURRENCY = 8;
+
+/** The verdict of one domain. */
+export enum StageVerdict {
+  OK = 'ok',
+  WARNINGS = 'warnings',
+  ERRORS = 'errors',
+}
+
+/** One domain of a stage, checked live and compared with what the stage publishes. */
+export interface StageDomainCheck {
+  readonly domain: string;
+  /** The mode the stage publishes. */
+  readonly mode: string;
+  readonly verdict: StageVerdict;
+  readonly errors: number;
+  readonly warnings: number;
+  /** The checker's findings, then the comparison's (the monitor's codes). */
+  readonly findings: Finding[];
+  /** The checker's full report. */
+  readonly report: CheckReport;
+}
+
+/** The result of `check --stage`. */
+export interface StageCheck {
+  readonly stage: string;
+  readonly domains: StageDomainCheck[];
+}
+
+/** What the stage publishes for `d`, as the monitor's expectation. */
+export function expectationOf(stage: string, d: ResolvedDomain): MonitorDomainConfig {
+  const p = publishedDomain(stage, d);
+  return { domain: p.domain, mode: p.mode, mx: [...p.mx], policyText: p.policyText, policyId: p.policyId, idFromBody: !d.policy.idOverridden, tlsRptRecord: p.tlsRptRecord?.value ?? null };
+}
+
+/**
+ * Checks every domain of `expected` live (at most `concurrency` at once) and compares each with
+ * its expectation, with the monitor's rules and thresholds. `onDone` reports progress.
+ */
+export async function checkStageDomains(
+  stage: string,
+  expected: readonly MonitorDomainConfig[],
+  check: CheckOptions,
+  concurrency = STAGE_CHECK_CONCURRENCY,
+  onDone?: (done: number, total: number) => void,
+): Promise<StageCheck> {
+  const t = DEFAULT_DRIFT_THRESHOLDS;
+  const domains = await mapBounded(
+    expected,
+    concurrency,
+    async (e): Promise<StageDomainCheck> => {
+      const now = check.now ?? new Date();
+      const report = await checkDomain(e.domain, { ...check, certExpiryWarningDays: t.certWarningDays, now });
+      const findings = monitorFindings({ expected: e, report, now, thresholds: t });
+      const c = severityCounts(findings);
+      const verdict = c[Severity.ERROR] > 0 ? StageVerdict.ERRORS : c[Severity.WARNING] > 0 ? StageVerdict.WARNINGS : StageVerdict.OK;
+      return { domain: e.domain, mode: e.mode, verdict, errors: c[Severity.ERROR], warnings: c[Severity.WARNING], findings, report };
+    },
+    (done) => onDone?.(done, expected.length),
+  );
+  return { stage, domains };
+}
+
+/** The exit code of `check --stage`: that of `check` for the worst domain. */
+export function stageExitCode(result: StageCheck, strict: boolean): CheckExitCode {
+  if (result.domains.some((d) => d.findings.some((f) => f.code === DNS_UNUSABLE_CODE))) return CheckExitCode.DNS_UNUSABLE;
+  if (result.domains.some((d) => d.errors > 0)) return CheckExitCode.ERRORS;
+  if (strict && result.domains.some((d) => d.warnings > 0)) return CheckExitCode.WARNINGS;
+  return CheckExitCode.OK;
+}
+
+/** The summary table (domain, mode, verdict, errors, warnings), then each error and warning with its code. */
+export function renderStageText(result: StageCheck): string {
+  const rows = [['DOMAIN', 'MODE', 'VERDICT', 'ERRORS', 'WARNINGS'], ...result.domains.map((d) => [d.domain, d.mode, d.verdict, String(d.errors), String(d.warnings)])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const lines = [`MTA-STS check of stage ${result.stage} (${result.domains.length} domain(s))`, ''];
+  for (const r of rows) lines.push(r.map((c, i) => (i >= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd());
+  for (const d of result.domains.filter((x) => x.errors + x.warnings > 0)) {
+    lines.push('', d.domain);
+    const order = [Severity.ERROR, Severity.WARNING];
+    for (const f of d.findings.filter((x) => order.includes(x.severity)).sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity))) {
+      lines.push(`  ${f.severity === Severity.ERROR ? 'error' : 'warn '} ${f.message} [${f.code}]`);
+    }
+  }
+  const bad = result.domains.filter((d) => d.errors > 0).length;
+  const warned = result.domains.filter((d) => d.errors === 0 && d.warnings > 0).length;
+  lines.push('', `${bad} domain(s) with errors, ${warned} with warnings only, ${result.domains.length - bad - warned} all good`);
+  return lines.join('\n') + '\n';
+}
+
+/** The result as JSON (the checker's reports included). */
+export function renderStageJson(result: StageCheck): string {
+  return JSON.stringify(result, null, 2) + '\n';
+}
+
+/** What the `--stage` form of `check` takes. */
+export interface CheckStageCliOptions extends StageOptions {
+  readonly json?: boolean;
+  readonly strict?: boolean;
+}
+
+/**
+ * `mta-sts check --stage S`: every domain of the stage (or only `--domain`), one table, exit code
+ * as `check`. Progress goes to stderr when `progress` is true (a terminal).
+ */
+export async function runCheckStage(o: CheckStageCliOptions, check: CheckOptions, ctx: CliContext, progress: boolean): Promise<void> {
+  const { stage, domains } = stageDomains(o);
+  const expected = domains.map((d) => expectationOf(stage.name, d));
+  const onDone = progress ? (done: number, total: number) => ctx.err(`\rchecked ${done}/${total} domain(s)${done === total ? '\n' : ''}`) : undefined;
+  const result = await checkStageDomains(stage.name, expected, check, STAGE_CHECK_CONCURRENCY, onDone);
+  ctx.out(o.json ? renderStageJson(result) : renderStageText(result));
+  ctx.exitCode = stageExitCode(result, o.strict === true);
+}
