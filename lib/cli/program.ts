@@ -35,21 +35,23 @@ export function addCommand(registrar: CommandRegistrar): void {
 
 /**
  * The command modules, by the top-level command names each registers. Only the module of the
- * command being run is loaded (help and unknown commands load them all), so `check` loads
- * neither the AWS SDK nor the report parsers. A new command module adds one line here.
+ * command being run is loaded, so `check` loads neither the AWS SDK nor the report parsers.
+ * Help, an unknown command or one missing here loads every module (lib/cli/index.ts lists them
+ * all), so a new command works at once and gets its line here to start fast.
  */
 const COMMAND_MODULES: ReadonlyArray<readonly [string[], () => Promise<unknown>]> = [
   [['policy'], () => import('./policy-command')],
   [['check'], () => import('./check-command')],
   [['reports', 'readiness'], () => import('./reports-command')],
   [['plan'], () => import('./plan-command')],
+  [['init'], () => import('./init-command')],
 ];
 
-/** Loads the command modules `argv` needs: the named command's, or all of them when it names none. */
+/** Loads the command modules `argv` needs: the named command's, or all of them. */
 export async function loadCommands(argv: readonly string[]): Promise<void> {
   const name = argv.find((a) => !a.startsWith('-'));
-  const wanted = COMMAND_MODULES.filter(([names]) => name !== undefined && names.includes(name));
-  for (const [, load] of wanted.length > 0 ? wanted : COMMAND_MODULES) await load();
+  const load = COMMAND_MODULES.find(([names]) => name !== undefined && names.includes(name))?.[1];
+  await (load ?? (() => import('./index')))();
 }
 
 /** Builds the `mta-sts` program with every registered command. */
