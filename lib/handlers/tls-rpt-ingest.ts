@@ -6,14 +6,27 @@
 //
 //   POST application/tlsrpt+gzip | application/tlsrpt+json  -> 201 stored
 //   body over the cap (Content-Length or decoded size)      -> 413, nothing stored
-//   another method                                           -> 405 (Allow: POST)
+//   another method (only POST is routed; this is a backstop) -> 405 (Allow: POST)
 //   another or no media type                                 -> 415
+//   a Content-Encoding other than gzip, deflate, br          -> 415 (Accept-Encoding)
 //   empty body                                               -> 400
 //   S3 failure                                               -> 503 (Retry-After: reporters retry for 24 h)
+//
+// A Content-Encoding is not undone here: the bytes are stored as received, with the codings in
+// the object's user metadata `content-encoding` (lower case, `identity` left out, in the order
+// applied); the processor passes it to the report core (`ExtractOptions.contentEncoding`), which
+// decodes under the same inflation caps as gzip. Untrusted values reach the log only through
+// `safeText`, inside JSON log lines.
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { isReportRejectedError } from '../reports/errors';
+import { contentCodings } from '../reports/private/content-coding';
 import { rawReportKey, ReportChannel } from '../reports/store-layout';
+import { safeText } from '../reports/untrusted-text';
+
+/** The S3 user metadata key (`x-amz-meta-content-encoding`) that holds the body's content codings. */
+export const CONTENT_ENCODING_METADATA_KEY = 'content-encoding';
 
 /** The media types RFC 8460 section 5.3 defines for an HTTPS POST, and the extension each is stored with. */
 export const REPORT_MEDIA_TYPES: Readonly<Record<string, string>> = {
@@ -44,6 +57,22 @@ function reply(statusCode: number, message: string, headers: Record<string, stri
   };
 }
 
+/** The extension a media type is stored with: own properties only (`constructor`, `__proto__` are no media types). */
+function extensionOf(media: string): string | undefined {
+  return Object.hasOwn(REPORT_MEDIA_TYPES, media) ? REPORT_MEDIA_TYPES[media] : undefined;
+}
+
+/** One log line as JSON, every untrusted value through `safeText`. */
+function logLine(deps: IngestDeps, event: string, fields: Record<string, string | number | undefined>): void {
+  deps.log(JSON.stringify({ event, ...fields }));
+}
+
+/** What the log says of the request: untrusted, so made safe. */
+function requestFields(ev: APIGatewayProxyEventV2): Record<string, string | undefined> {
+  const ua = header(ev, 'user-agent');
+  return { sourceIp: ev.requestContext?.http?.sourceIp, userAgent: ua === undefined ? undefined : safeText(ua, { maxLength: 200 }) };
+}
+
 function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
   const headers = event.headers ?? {};
   for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
@@ -58,13 +87,19 @@ export async function ingest(event: APIGatewayProxyEventV2, deps: IngestDeps): P
   }
   const contentType = header(event, 'content-type');
   const media = contentType?.split(';')[0].trim().toLowerCase() ?? '';
-  const extension = REPORT_MEDIA_TYPES[media];
+  const extension = extensionOf(media);
   if (extension === undefined) {
+    logLine(deps, 'refused-media-type', { contentType: contentType === undefined ? undefined : safeText(contentType, { maxLength: 200 }), ...requestFields(event) });
     return reply(
       415,
-      `media type ${contentType ? JSON.stringify(contentType) : '(none)'} is not accepted: send the report as application/tlsrpt+gzip (gzip-compressed JSON) or application/tlsrpt+json (RFC 8460 section 5.3)`,
+      `media type ${contentType ? JSON.stringify(safeText(contentType, { maxLength: 200 })) : '(none)'} is not accepted: send the report as application/tlsrpt+gzip (gzip-compressed JSON) or application/tlsrpt+json (RFC 8460 section 5.3)`,
       { accept: Object.keys(REPORT_MEDIA_TYPES).join(', ') },
     );
+  }
+  const encoding = readContentEncoding(header(event, 'content-encoding'));
+  if (typeof encoding !== 'string') {
+    logLine(deps, 'refused-content-encoding', { contentEncoding: safeText(header(event, 'content-encoding') ?? '', { maxLength: 200 }), ...requestFields(event) });
+    return reply(415, encoding.message, { 'accept-encoding': 'gzip, deflate, br' });
   }
   const tooLarge = (size: number) =>
     reply(413, `the body has ${size} bytes, more than the limit of ${deps.maxBodyBytes} bytes; a daily TLS report is far smaller (gzip it as application/tlsrpt+gzip)`);
@@ -80,13 +115,28 @@ export async function ingest(event: APIGatewayProxyEventV2, deps: IngestDeps): P
   const uniqueId = deps.newId();
   const key = rawReportKey({ receivedAt: deps.now(), uniqueId, channel: ReportChannel.HTTPS, extension });
   try {
-    await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentType: media, IfNoneMatch: '*' }));
+    const metadata = encoding === '' ? {} : { Metadata: { [CONTENT_ENCODING_METADATA_KEY]: encoding } };
+    await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentType: media, IfNoneMatch: '*', ...metadata }));
   } catch (e) {
-    deps.log(`could not store ${key} (${body.length} bytes): ${(e as Error).name}: ${(e as Error).message}`);
+    logLine(deps, 'store-failed', { key, bytes: body.length, error: safeText(`${(e as Error).name}: ${(e as Error).message}`) });
     return reply(503, 'the report could not be stored; send it again later', { 'retry-after': '60' });
   }
-  deps.log(`stored ${key} (${body.length} bytes, ${media})`);
+  logLine(deps, 'stored', { key, bytes: body.length, mediaType: media, contentEncoding: encoding === '' ? undefined : encoding, ...requestFields(event) });
   return reply(201, 'report stored', {}, { id: uniqueId });
+}
+
+/**
+ * The content codings of the request, as stored in the metadata (`''` for none or identity), or
+ * the refusal when the collector cannot undo them.
+ */
+function readContentEncoding(value: string | undefined): string | Error {
+  if (value === undefined) return '';
+  try {
+    return contentCodings(value).join(', ');
+  } catch (e) {
+    if (isReportRejectedError(e)) return new Error(e.message);
+    throw e;
+  }
 }
 
 let defaultDeps: IngestDeps | undefined;

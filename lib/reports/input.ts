@@ -3,6 +3,7 @@ import type { Attachment, HeaderValue, ParsedMail } from 'mailparser';
 import { Finding, info, warning } from '../policy/findings';
 import { DeviationCode } from './deviations';
 import { isReportRejectedError, RejectReason, ReportRejectedError } from './errors';
+import { contentCodings } from './private/content-coding';
 import { readSingleZipFile } from './private/zip';
 import { showValue } from './untrusted-text';
 
@@ -57,7 +58,7 @@ export interface ExtractOptions {
    * The HTTP `Content-Encoding` the body came with (`gzip`, `deflate`, `br`, `identity`, or a
    * list such as `gzip, br` in the order applied), as the HTTPS ingest stored it. The body is
    * decoded before its format is sniffed, each step stopping at `maxInflatedBytes`; another
-   * coding, more than `MAX_CONTENT_CODINGS`, or a body that does not decode is refused as
+   * coding, more than 4 codings, or a body that does not decode is refused as
    * `CONTENT_ENCODING_INVALID` (a gzip coding as `GZIP_INVALID` or `GZIP_TRUNCATED`).
    * @default - the body is as received (no content coding)
    * @see https://www.rfc-editor.org/rfc/rfc9110#section-8.4
@@ -65,8 +66,6 @@ export interface ExtractOptions {
   readonly contentEncoding?: string;
 }
 
-/** The most content codings one body may list (`Content-Encoding: gzip, br` is two). */
-export const MAX_CONTENT_CODINGS = 4;
 
 /** What the headers of a report email say. Every field is as the email wrote it, decoded. */
 export interface EmailEnvelope {
@@ -234,24 +233,6 @@ function gunzip(buf: Buffer, maxInflated: number, field: string): Buffer {
   }
 }
 
-/** The content codings of a `Content-Encoding` value, lower case, `identity` left out, in the order applied. */
-export function contentCodings(contentEncoding: string): string[] {
-  const codings = contentEncoding
-    .split(',')
-    .map((c) => c.trim().toLowerCase())
-    .filter((c) => c !== '' && c !== 'identity');
-  const bad = codings.find((c) => !CONTENT_CODINGS.has(c));
-  if (bad !== undefined || codings.length > MAX_CONTENT_CODINGS) {
-    throw new ReportRejectedError(
-      RejectReason.CONTENT_ENCODING_INVALID,
-      'content-encoding',
-      `the Content-Encoding ${showValue(contentEncoding)} ${bad !== undefined ? `has the coding ${showValue(bad)}, which` : `lists more than ${MAX_CONTENT_CODINGS} codings, which`} the collector does not decode: send the report as is, or with Content-Encoding gzip, deflate or br`,
-    );
-  }
-  return codings;
-}
-
-const CONTENT_CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
 
 /** One content coding undone, stopping at `maxInflated` bytes. */
 function undoCoding(buf: Buffer, coding: string, maxInflated: number): Buffer {

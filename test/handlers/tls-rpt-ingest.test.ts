@@ -2,7 +2,8 @@ import * as zlib from 'node:zlib';
 import { PutObjectCommand, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler, IngestDeps } from '../../lib/handlers/tls-rpt-ingest';
+import { CONTENT_ENCODING_METADATA_KEY, handler, IngestDeps } from '../../lib/handlers/tls-rpt-ingest';
+import { decodeReportBody } from '../../lib/reports';
 
 const s3 = mockClient(S3Client);
 const NOW = new Date('2026-11-21T08:00:00.123Z');
@@ -27,12 +28,12 @@ function deps(overrides: Partial<IngestDeps> = {}): IngestDeps {
   };
 }
 
-/** An API Gateway HTTP API (payload 2.0) event, as the route ANY /v1/report delivers it. */
+/** An API Gateway HTTP API (payload 2.0) event, as the route POST /v1/report delivers it. */
 function event(method: string, body: Buffer | string | undefined, headers: Record<string, string>, base64 = false): APIGatewayProxyEventV2 {
   const raw = body === undefined ? undefined : base64 ? Buffer.from(body).toString('base64') : body.toString();
   return {
     version: '2.0',
-    routeKey: 'ANY /v1/report',
+    routeKey: 'POST /v1/report',
     rawPath: '/v1/report',
     rawQueryString: '',
     headers: { host: 'tlsrpt.example.com', 'user-agent': 'Google-SMTP-TLS-Reporting', ...headers },
@@ -43,7 +44,7 @@ function event(method: string, body: Buffer | string | undefined, headers: Recor
       domainPrefix: 'tlsrpt',
       http: { method, path: '/v1/report', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'Google-SMTP-TLS-Reporting' },
       requestId: 'JV0uAjTmoAMEJhA=',
-      routeKey: 'ANY /v1/report',
+      routeKey: 'POST /v1/report',
       stage: '$default',
       time: '21/Nov/2026:08:00:00 +0000',
       timeEpoch: NOW.getTime(),
@@ -147,7 +148,77 @@ describe('HTTPS ingest', () => {
     const res = await handler(event('POST', REPORT, { 'content-type': 'application/tlsrpt+json' }), undefined, deps());
     expect(res.statusCode).toBe(503);
     expect(res.headers).toEqual(expect.objectContaining({ 'retry-after': '60' }));
-    expect(logs.join('\n')).toMatch(/could not store raw\/channel=https\/.*ServiceUnavailable/);
+    expect(logs.map((l) => JSON.parse(l))).toEqual([
+      {
+        event: 'store-failed',
+        key: 'raw/channel=https/day=2026-11-21/20261121T080000123Z-0b7f6a9e-2c41-4a55-9d1e-6c7a1f0e2d3b.json',
+        bytes: REPORT.length,
+        error: 'ServiceUnavailable: Service Unavailable',
+      },
+    ]);
+  });
+
+  test.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'application/constructor'])(
+    'media type %s (a prototype property) is answered 415, not 500',
+    async (type) => {
+      const res = await handler(event('POST', REPORT, { 'content-type': type }), undefined, deps());
+      expect(res.statusCode).toBe(415);
+      expect(JSON.parse(res.body!).message).toBe(
+        `media type "${type}" is not accepted: send the report as application/tlsrpt+gzip (gzip-compressed JSON) or application/tlsrpt+json (RFC 8460 section 5.3)`,
+      );
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    },
+  );
+
+  test.each([
+    ['gzip', 'gzip'],
+    ['GZIP', 'gzip'],
+    ['br', 'br'],
+    ['deflate', 'deflate'],
+    ['gzip, br', 'gzip, br'],
+  ])('Content-Encoding %s is stored, as received, with the codings in the metadata', async (header, stored) => {
+    s3.on(PutObjectCommand).resolves({});
+    const gz = zlib.gzipSync(zlib.gzipSync(REPORT));
+    const res = await handler(event('POST', gz, { 'content-type': 'application/tlsrpt+gzip', 'content-encoding': header }, true), undefined, deps());
+    expect(res.statusCode).toBe(201);
+    const input = s3.commandCalls(PutObjectCommand)[0].args[0].input as PutObjectCommandInput;
+    expect(input.Metadata).toEqual({ [CONTENT_ENCODING_METADATA_KEY]: stored });
+    expect(Buffer.from(input.Body as Uint8Array)).toEqual(gz);
+  });
+
+  test.each(['identity', ''])('Content-Encoding %j stores no metadata', async (header) => {
+    s3.on(PutObjectCommand).resolves({});
+    await handler(event('POST', REPORT, { 'content-type': 'application/tlsrpt+json', 'content-encoding': header }), undefined, deps());
+    expect((s3.commandCalls(PutObjectCommand)[0].args[0].input as PutObjectCommandInput).Metadata).toBeUndefined();
+  });
+
+  test.each(['compress', 'constructor', 'gzip, zstd', 'gzip, gzip, gzip, gzip, gzip'])('Content-Encoding %s is answered 415 with Accept-Encoding, nothing stored', async (header) => {
+    const res = await handler(event('POST', REPORT, { 'content-type': 'application/tlsrpt+json', 'content-encoding': header }), undefined, deps());
+    expect(res.statusCode).toBe(415);
+    expect(res.headers).toEqual(expect.objectContaining({ 'accept-encoding': 'gzip, deflate, br' }));
+    expect(JSON.parse(res.body!).message).toMatch(/^the Content-Encoding ".+" (has the coding ".+", which|lists more than 4 codings, which) the collector does not decode: send the report as is, or with Content-Encoding gzip, deflate or br$/);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  test('the stored body, decoded with its metadata by the report core, is the report', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const body = zlib.brotliCompressSync(Buffer.from(REPORT));
+    await handler(event('POST', body, { 'content-type': 'application/tlsrpt+json', 'content-encoding': 'br' }, true), undefined, deps());
+    const input = s3.commandCalls(PutObjectCommand)[0].args[0].input as PutObjectCommandInput;
+    const extracted = decodeReportBody(input.Body as Uint8Array, { contentType: input.ContentType, contentEncoding: input.Metadata![CONTENT_ENCODING_METADATA_KEY] });
+    expect(extracted.text).toBe(REPORT);
+  });
+
+  test('untrusted header values reach the log as JSON strings with controls, ANSI and bidi escaped', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const evil = 'x\r\n{"event":"stored"}\u001b]0;pwned\u0007\u202e';
+    await handler(event('POST', REPORT, { 'content-type': 'application/tlsrpt+json', 'user-agent': evil }), undefined, deps());
+    await handler(event('POST', REPORT, { 'content-type': `text/${evil}` }), undefined, deps());
+    expect(logs).toHaveLength(2);
+    for (const line of logs) expect(line).toMatch(/^\{[\x20-\x7e]*\}$/);
+    const [stored, refused] = logs.map((l) => JSON.parse(l));
+    expect(stored).toMatchObject({ event: 'stored', userAgent: 'x\\r\\n{"event":"stored"}\\u001b]0;pwned\\u0007\\u202e', mediaType: 'application/tlsrpt+json' });
+    expect(refused).toMatchObject({ event: 'refused-media-type', contentType: 'text/x\\r\\n{"event":"stored"}\\u001b]0;pwned\\u0007\\u202e' });
   });
 
   test('without deps the handler needs its environment', async () => {

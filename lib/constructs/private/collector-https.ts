@@ -27,6 +27,8 @@ export interface HttpsChannelProps {
   readonly maxBodyBytes: number;
   readonly rateLimit: number;
   readonly burstLimit: number;
+  /** The ingest Lambda's reserved concurrency. */
+  readonly reservedConcurrency: number;
 }
 
 /** What the HTTPS channel created. */
@@ -41,7 +43,7 @@ export interface HttpsChannel {
 /**
  * The HTTPS receiver: an API Gateway HTTP API (regional, dual-stack, default execute-api
  * endpoint disabled, stage throttling, JSON access logs) on a custom domain with a certificate
- * in the stack's region, one route `ANY /<path>` to the ingest Lambda, and alias records.
+ * in the stack's region, one route `POST /<path>` to the ingest Lambda (no other method invokes it), and alias records.
  */
 export function addHttpsChannel(scope: Construct, props: HttpsChannelProps): HttpsChannel {
   const certificate =
@@ -56,7 +58,10 @@ export function addHttpsChannel(scope: Construct, props: HttpsChannelProps): Htt
       description: 'stores TLS-RPT reports POSTed to the HTTPS endpoint (RFC 8460 section 5.3)',
       roleDescription: 'stores TLS-RPT reports POSTed over HTTPS in the report bucket',
       timeout: Duration.seconds(15),
-      extra: { environment: { BUCKET_NAME: props.bucket.bucketName, MAX_BODY_BYTES: String(props.maxBodyBytes) } },
+      extra: {
+        environment: { BUCKET_NAME: props.bucket.bucketName, MAX_BODY_BYTES: String(props.maxBodyBytes) },
+        reservedConcurrentExecutions: props.reservedConcurrency,
+      },
     },
   );
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(`${props.rawPrefix}*`)] }));
@@ -77,7 +82,7 @@ export function addHttpsChannel(scope: Construct, props: HttpsChannelProps): Htt
   });
   const routes = httpApi.addRoutes({
     path: `/${props.path}`,
-    methods: [apigwv2.HttpMethod.ANY],
+    methods: [apigwv2.HttpMethod.POST],
     integration: new integrations.HttpLambdaIntegration('IngestIntegration', fn, { payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0 }),
   });
   for (const r of routes) {
