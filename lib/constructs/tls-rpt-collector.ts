@@ -323,7 +323,30 @@ export interface TlsRptCollectorProps {
    * @default Duration.minutes(5)
    */
   readonly recordTtl?: Duration;
+
+  /**
+   * Reserved concurrency of the processor Lambda (1 to 1000): the most inputs parsed at once, so
+   * a burst of reports can never take the account's Lambda concurrency from other functions.
+   * Inputs over it wait in Lambda's asynchronous queue (up to 6 hours) and are retried, not lost.
+   * The account must keep 100 executions unreserved: raise its concurrency quota first when it
+   * is the new-account 10.
+   * @default 5
+   */
+  readonly processorReservedConcurrency?: number;
+
+  /**
+   * Reserved concurrency of the HTTPS ingest Lambda (1 to 1000), when `https` is given: the most
+   * POSTs stored at once. A request over it is refused by API Gateway, and reporters retry for
+   * a day (RFC 8460 section 5.3).
+   * @default 20
+   */
+  readonly ingestReservedConcurrency?: number;
 }
+
+/** The default `processorReservedConcurrency`. */
+export const DEFAULT_PROCESSOR_RESERVED_CONCURRENCY = 5;
+/** The default `ingestReservedConcurrency`. */
+export const DEFAULT_INGEST_RESERVED_CONCURRENCY = 20;
 
 const DEFAULT_RETENTION_DAYS = 400;
 const EMAIL_RAW_PREFIX = `${STORE_PREFIXES.raw}channel=${ReportChannel.EMAIL}/`;
@@ -482,6 +505,8 @@ export class TlsRptCollector extends Construct {
     }
 
     // Everything else.
+    const processorConcurrency = checkNumber(props.processorReservedConcurrency, DEFAULT_PROCESSOR_RESERVED_CONCURRENCY, 'processorReservedConcurrency', 1, 1000, true, 'concurrent executions', findings);
+    const ingestConcurrency = checkNumber(props.ingestReservedConcurrency, DEFAULT_INGEST_RESERVED_CONCURRENCY, 'ingestReservedConcurrency', 1, 1000, true, 'concurrent executions', findings);
     const namespace = props.metricNamespace ?? DEFAULT_TLSRPT_METRIC_NAMESPACE;
     if (typeof namespace !== 'string' || !NAMESPACE.test(namespace) || namespace.startsWith('AWS/')) {
       findings.push(
@@ -600,6 +625,7 @@ export class TlsRptCollector extends Construct {
           },
           retryAttempts: 2,
           maxEventAge: Duration.hours(6),
+          reservedConcurrentExecutions: processorConcurrency,
           onFailure: new destinations.SqsDestination(this.deadLetterQueue),
         },
       },
@@ -684,6 +710,7 @@ export class TlsRptCollector extends Construct {
         maxBodyBytes,
         rateLimit,
         burstLimit,
+        reservedConcurrency: ingestConcurrency,
       });
       ingest = ch.function;
       this.ingestFunction = ch.function;

@@ -147,9 +147,10 @@ describe('TlsRptCollector with both channels', () => {
     });
   });
 
-  test('HTTPS: an HTTP API on its own domain only (execute-api disabled), throttled, access-logged, ANY /v1/report to the ingest', () => {
+  test('HTTPS: an HTTP API on its own domain only (execute-api disabled), throttled, access-logged, only POST /v1/report to the ingest', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', DisableExecuteApiEndpoint: true, IpAddressType: 'dualstack' });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /v1/report', AuthorizationType: 'NONE' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/report', AuthorizationType: 'NONE' });
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
@@ -361,9 +362,20 @@ describe('TlsRptCollector variants', () => {
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::SES::ReceiptRule', 0);
     t.resourceCountIs('AWS::SES::EmailIdentity', 0);
-    t.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /tls/v2' });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /tls/v2' });
     t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 2.5, ThrottlingBurstLimit: 5 } });
     t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MAX_BODY_BYTES: '4096' }) } });
+  });
+
+  test('the processor and the ingest have reserved concurrency (5 and 20 by default, configurable)', () => {
+    const reserved = (stack: Stack, c: TlsRptCollector) => {
+      const fns = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+      return [fns[logicalId(stack, c.processor)].Properties.ReservedConcurrentExecutions, fns[logicalId(stack, c.ingestFunction!)].Properties.ReservedConcurrentExecutions];
+    };
+    const d = make();
+    expect(reserved(d.stack, d.collector)).toEqual([5, 20]);
+    const c = make(() => ({ processorReservedConcurrency: 2, ingestReservedConcurrency: 50 }));
+    expect(reserved(c.stack, c.collector)).toEqual([2, 50]);
   });
 
   test('retention, namespace, reporters and removal are configurable', () => {
@@ -437,6 +449,8 @@ describe('TlsRptCollector refuses bad props, naming the prop, the value and the 
     ['https.maxBodyBytes', (z) => ({ https: { domainName: 'tlsrpt.example.com', hostedZone: z, maxBodyBytes: 10 * 1024 * 1024 } }), /`https.maxBodyBytes` must be a whole number from 1024 to 4194304 bytes.*got 10485760/],
     ['https.throttlingRateLimit', (z) => ({ https: { domainName: 'tlsrpt.example.com', hostedZone: z, throttlingRateLimit: 0 } }), /`https.throttlingRateLimit` must be a number from 1 to 10000 requests a second, got 0/],
     ['https.throttlingBurstLimit', (z) => ({ https: { domainName: 'tlsrpt.example.com', hostedZone: z, throttlingBurstLimit: 1.5 } }), /`https.throttlingBurstLimit` must be a whole number from 1 to 5000 requests, got 1.5/],
+    ['processorReservedConcurrency', () => ({ processorReservedConcurrency: 0 }), /`processorReservedConcurrency` must be a whole number from 1 to 1000 concurrent executions, got 0/],
+    ['ingestReservedConcurrency', () => ({ ingestReservedConcurrency: 2.5 }), /`ingestReservedConcurrency` must be a whole number from 1 to 1000 concurrent executions, got 2.5/],
     ['metricNamespace', () => ({ metricNamespace: 'AWS/TlsRpt' }), /`metricNamespace` must be .*not starting with "AWS\/", got "AWS\/TlsRpt"; for example 'CdkMtaSts\/TlsRpt'/],
     ['reporters', () => ({ reporters: ['Google', 'other'] }), /`reporters\[1\]` must be .*and not "other", got "other"; for example 'Google'/],
     ['reporters twice', () => ({ reporters: ['Google', 'google'] }), /`reporters\[1\]` "google" is listed twice/],
