@@ -1,4 +1,5 @@
-// Benchmark: `mta-sts check` probes MX hosts in parallel, each with its own time budget, so a
+// Benchmark: `mta-sts check` starts without loading what it does not use (first figure), and
+// probes MX hosts in parallel, each with its own time budget, so a
 // black-holed host costs one budget instead of delaying every host after it.
 //
 // Set-up, all on loopback in this process: a DNS server, an HTTPS policy host, and five MX hosts
@@ -8,6 +9,9 @@
 //   check      checkDomain(): DNS, the policy fetch and the MX probes (in parallel)
 //   parallel   probeMxHosts(): the five MX probes at once
 //   serial     probeMxHost() on each host, one after the other (what a naive checker does)
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkDomain } from '../lib/check/check-domain';
 import { resolveCheckOptions } from '../lib/check/check-options';
 import { reportFindings } from '../lib/check/check-report';
@@ -79,7 +83,42 @@ async function runScenario(lab: Lab, scenario: Scenario): Promise<void> {
   );
 }
 
+/**
+ * `check` start-up, side by side: a fresh node process runs `check --help` with every command
+ * module loaded (how the CLI started before: the AWS SDK, mailparser and the report core too)
+ * and with only the check command's module (how it starts now); then the shipped dist/bin.
+ */
+function startupScenario(rounds: number): void {
+  const root = join(__dirname, '..');
+  if (!existsSync(join(root, 'dist', 'lib', 'cli', 'program.js'))) {
+    console.log('\ncheck start-up: skipped, dist/ is not built (npm run build)');
+    return;
+  }
+  const run = (mod: string) => `require('./dist/lib/cli/${mod}').runCli(['check', '--help'], { out() {}, err() {} })`;
+  const candidates: [string, string[]][] = [
+    ['every module (before)', ['-e', run('index.js')]],
+    ['check module only (now)', ['-e', run('program.js')]],
+    ['dist/bin/mta-sts.js check --help', [join('dist', 'bin', 'mta-sts.js'), 'check', '--help']],
+    ['node -e 0 (the floor)', ['-e', '0']],
+  ];
+  const times = candidates.map((): number[] => []);
+  for (let round = 0; round < rounds; round++) {
+    candidates.forEach(([, args], i) => {
+      const start = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+      if (r.status !== 0) throw new Error(`${candidates[i][0]} failed: ${r.stderr}`);
+      times[i].push(Number(process.hrtime.bigint() - start) / 1e6);
+    });
+  }
+  console.log(`\ncheck start-up, a fresh node process each, ${rounds} rounds alternated (median ms):`);
+  candidates.forEach(([name], i) => console.log(`  ${name.padEnd(34)} ${median(times[i]).toFixed(0).padStart(5)} ms`));
+  const floor = median(times[3]);
+  const [before, now] = [median(times[0]) - floor, median(times[1]) - floor];
+  console.log(`  ratio now/before = ${(median(times[1]) / median(times[0])).toFixed(2)}; above the floor ${now.toFixed(0)} ms vs ${before.toFixed(0)} ms (${(now / before).toFixed(2)})`);
+}
+
 async function main(): Promise<void> {
+  startupScenario(9);
   const lab = await new Lab().start();
   try {
     await runScenario(lab, {
