@@ -3,12 +3,10 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { ResolvedCollector, ResolvedStage } from '../config/stage-config';
+import { CERTIFICATE_REGION, certificateStackId, collectorStackId, domainStackId } from '../config/stage-stacks';
 import { MtaSts } from '../constructs/mta-sts';
 import { MtaStsCertificate } from '../constructs/mta-sts-certificate';
 import { TlsRptCollector, TlsRptDomain } from '../constructs/tls-rpt-collector';
-
-/** CloudFront's certificates live here. */
-const CERTIFICATE_REGION = 'us-east-1';
 
 /** The stacks built for a stage, by group name. */
 export interface StageStacks {
@@ -18,15 +16,6 @@ export interface StageStacks {
   /** The stack of the stage's TLS-RPT collector, when configured. */
   readonly collectorStack?: Stack;
   readonly collector?: TlsRptCollector;
-}
-
-/** PascalCase of a stage or group name, for stack ids. */
-function pascal(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w[0].toUpperCase() + w.slice(1))
-    .join('');
 }
 
 function zoneIn(scope: Construct, d: { hostedZoneId: string; hostedZoneName: string }): route53.IHostedZone {
@@ -43,7 +32,7 @@ function zoneIn(scope: Construct, d: { hostedZoneId: string; hostedZoneName: str
  * It takes no reference from the domain stacks: its destinations are plain strings.
  */
 function buildCollector(app: App, stage: ResolvedStage, c: ResolvedCollector): { stack: Stack; collector: TlsRptCollector } {
-  const stack = new Stack(app, `MtaSts${pascal(stage.name)}Collector`, {
+  const stack = new Stack(app, collectorStackId(stage.name), {
     env: { account: stage.account, region: stage.region },
     description: `cdk-mta-sts: TLS-RPT report collector (stage ${stage.name})`,
   });
@@ -72,7 +61,7 @@ export function buildStage(app: App, stage: ResolvedStage): StageStacks {
   for (const d of stage.domains) {
     let stack = stacks.get(d.stack);
     if (!stack) {
-      stack = new Stack(app, `MtaSts${pascal(stage.name)}${pascal(d.stack)}`, {
+      stack = new Stack(app, domainStackId(stage.name, d.stack), {
         env: { account: stage.account, region: stage.region },
         crossRegionReferences: crossRegion,
         description: `cdk-mta-sts: MTA-STS for ${d.stack} (stage ${stage.name})`,
@@ -84,7 +73,7 @@ export function buildStage(app: App, stage: ResolvedStage): StageStacks {
     if (crossRegion) {
       let certStack = certificateStacks.get(d.stack);
       if (!certStack) {
-        certStack = new Stack(app, `MtaSts${pascal(stage.name)}${pascal(d.stack)}Certificates`, {
+        certStack = new Stack(app, certificateStackId(stage.name, d.stack), {
           env: { account: stage.account, region: CERTIFICATE_REGION },
           crossRegionReferences: true,
           description: `cdk-mta-sts: us-east-1 certificates for ${d.stack} (stage ${stage.name})`,

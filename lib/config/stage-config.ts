@@ -3,8 +3,12 @@ import { collectorDestinationUris } from '../constructs/private/collector-config
 import { isWithinZone, normalizeHostname } from '../policy/domain-name';
 import { errorsOf, Finding, show } from '../policy/findings';
 import { modeFromString, MtaStsMode } from '../policy/mode';
+import { nameLimitFindings } from '../policy/name-limits';
 import { MtaStsPolicy, validatePolicyOptions } from '../policy/policy';
+import { renderTlsRptRecord } from '../policy/records';
 import { TlsRptDestination } from '../policy/tls-rpt-destination';
+import { ResolvedMonitor, resolveStageMonitor, stageMonitorSchema } from '../monitor/stage-monitor';
+import { pascalName, stageStackProblems } from './stage-stacks';
 
 /** The `cdk.json` context key that holds the configuration. */
 export const CONFIG_CONTEXT_KEY = 'mtaSts';
@@ -41,6 +45,7 @@ const stageSchema = z.strictObject({
   mode: modeSchema,
   domains: z.record(z.string(), z.strictObject(overridesShape)).optional(),
   collector: collectorSchema.optional(),
+  monitor: stageMonitorSchema.optional(),
 });
 const configSchema = z.strictObject({
   defaultStage: z.string().optional(),
@@ -93,6 +98,8 @@ export interface ResolvedStage {
   readonly domains: ResolvedDomain[];
   /** The stage's TLS-RPT collector, when configured. */
   readonly collector?: ResolvedCollector;
+  /** The stage's drift monitor (`monitor`; by default on when a domain is under enforce). */
+  readonly monitor?: ResolvedMonitor;
 }
 
 /** Refused configuration: the message lists every problem with its JSON path, value and fix. */
@@ -128,9 +135,11 @@ export function parseConfig(raw: unknown): MtaStsConfig {
     throw new ConfigError([`cdk.json has no "context"."${CONFIG_CONTEXT_KEY}" object: add one with "domains" and "stages" (see the README's stage config)`]);
   }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+  const prototypeKeys = prototypeKeyProblems(raw);
+  if (!parsed.success || prototypeKeys.length > 0) {
+    throw new ConfigError([
+      ...prototypeKeys,
+      ...(parsed.error?.issues ?? []).map((issue) => {
         const value = valueAt(raw, issue.path);
         if (issue.code === 'unrecognized_keys') {
           return `${jsonPath(issue.path)}: unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; check the spelling against the README's stage config`;
@@ -138,26 +147,31 @@ export function parseConfig(raw: unknown): MtaStsConfig {
         const expected = issue.code === 'invalid_type' ? `expected ${issue.expected === 'int' ? 'a whole number' : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`}` : issue.message;
         return `${jsonPath(issue.path)}: ${expected}, got ${show(value)}`;
       }),
-    );
+    ]);
   }
   const config = parsed.data;
   const problems: string[] = [];
   // Rules already broken by a domain's own values, so an override that inherits them
   // does not report them again.
   const domainMessages = new Map<string, Set<string>>();
+  problems.push(...sameDomainProblems(Object.keys(config.domains)));
   for (const [name, d] of Object.entries(config.domains)) {
     const path = ['domains', name];
     problems.push(...zonedNameProblems(name, 'domain name', d.hostedZoneName, path, 'domain'));
+    const normalized = normalizeHostname(name, 'domain name').name;
+    // The app always makes the policy host's certificate; the longest record name is checked too.
+    if (normalized) problems.push(...problemsOf(nameLimitFindings(normalized, { createsCertificate: true, field: 'domain name' }), path));
     const policyFindings = errorsOf(validatePolicyOptions({ mode: MtaStsMode.TESTING, mx: d.mx, maxAgeSeconds: d.maxAge }));
     domainMessages.set(name, new Set(policyFindings.map((f) => `${f.code}:${f.field}`)));
     problems.push(...problemsOf(policyFindings, path));
     problems.push(...destinationProblems(d.tlsRpt, path));
   }
   for (const [stageName, stage] of Object.entries(config.stages)) {
+    problems.push(...regionProblems(stage.region, ['stages', stageName, 'region']));
     for (const [name, o] of Object.entries(stage.domains ?? {})) {
       const path = ['stages', stageName, 'domains', name];
-      if (!(name in config.domains)) {
-        problems.push(`${jsonPath(path)}: "${name}" is not in ${jsonPath(['domains'])}; add it there (hosted zone, mx) or fix the name. Known: ${Object.keys(config.domains).join(', ')}`);
+      if (!Object.hasOwn(config.domains, name)) {
+        problems.push(unknownDomainProblem(name, path, Object.keys(config.domains)));
         continue;
       }
       const mode = o.mode ?? stage.mode;
@@ -171,11 +185,105 @@ export function parseConfig(raw: unknown): MtaStsConfig {
   for (const [stageName, stage] of Object.entries(config.stages)) {
     if (stage.collector) problems.push(...collectorProblems(stage.collector, ['stages', stageName, 'collector']));
   }
-  if (config.defaultStage !== undefined && !(config.defaultStage in config.stages)) {
+  if (config.defaultStage !== undefined && !Object.hasOwn(config.stages, config.defaultStage)) {
     problems.push(`${jsonPath(['defaultStage'])}: "${config.defaultStage}" is not a stage; known stages: ${Object.keys(config.stages).join(', ')}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  // Every value is valid: what each stage builds can be checked against CloudFormation's rules.
+  problems.push(...sameStackNameProblems(config));
+  for (const stageName of Object.keys(config.stages)) {
+    problems.push(...stageStackProblems(resolveStage(config, stageName), jsonPath(['stages', stageName])));
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * Keys named `__proto__` at any level: JSON.parse keeps them as own keys, but copying the object
+ * (as the schema does) sets the prototype instead and the entry vanishes. Refused, not dropped.
+ * Iterative and bounded: the configuration's deepest value is 5 levels down.
+ */
+function prototypeKeyProblems(raw: unknown): string[] {
+  const problems: string[] = [];
+  const queue: [unknown, PropertyKey[]][] = [[raw, []]];
+  while (queue.length > 0) {
+    const [value, path] = queue.shift()!;
+    if (value === null || typeof value !== 'object' || path.length > 6) continue;
+    for (const key of Object.keys(value)) {
+      const child = (value as Record<string, unknown>)[key];
+      if (key === '__proto__') {
+        problems.push(`${jsonPath([...path, key])}: the key "__proto__" cannot be used (JavaScript reads it as the object's prototype, so it would be ignored): remove or rename it`);
+      } else {
+        queue.push([child, [...path, Array.isArray(value) ? Number(key) : key]]);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Domain keys that name one domain (case, trailing dot, U-label or A-label): one error for each such set. */
+function sameDomainProblems(names: string[]): string[] {
+  const byName = new Map<string, string[]>();
+  for (const key of names) {
+    const name = normalizeHostname(key, 'domain name').name;
+    if (name) byName.set(name, [...(byName.get(name) ?? []), key]);
+  }
+  return [...byName]
+    .filter(([, keys]) => keys.length > 1)
+    .map(
+      ([name, keys]) =>
+        `${jsonPath(['domains'])}: ${keys.map((k) => JSON.stringify(k)).join(' and ')} are the same domain ${name} (DNS names ignore case and a trailing dot): ` +
+        `keep one key for it and merge their settings, or both would publish the records of ${name}`,
+    );
+}
+
+/** A stage override of a domain not in `domains`, with the key to write when only its spelling differs. */
+function unknownDomainProblem(name: string, path: PropertyKey[], known: string[]): string {
+  const normalized = normalizeHostname(name, 'domain name').name;
+  const spelled = normalized === undefined ? undefined : known.find((k) => normalizeHostname(k, 'domain name').name === normalized);
+  const fix = spelled === undefined ? `add it there (hosted zone, mx) or fix the name. Known: ${known.join(', ')}` : `write it as ${JSON.stringify(spelled)}, the key it has there`;
+  return `${jsonPath(path)}: "${name}" is not in ${jsonPath(['domains'])}; ${fix}`;
+}
+
+let regionPartitions: Map<string, string | undefined> | undefined;
+
+/**
+ * The stage's region must be one aws-cdk-lib knows, in the `aws` partition. The list is
+ * `RegionInfo.regions`, which aws-cdk-lib maintains and ships with each release: a typo such as
+ * eu-west-9 passes any pattern but not the list, and a region launched later arrives with an
+ * upgrade of aws-cdk-lib (the message says so). Only the `aws` partition, because the app puts
+ * every stage's certificates in us-east-1 of the stage's account, which the other partitions
+ * (aws-cn, aws-us-gov, the isolated ones) do not have.
+ */
+function regionProblems(region: string, path: PropertyKey[]): string[] {
+  // Loaded on first use: its fact tables weigh 1.3 MB (about 0.1 s to load), which the commands
+  // that never read a stage config do not pay.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  regionPartitions ??= new Map((require('aws-cdk-lib/region-info') as typeof import('aws-cdk-lib/region-info')).RegionInfo.regions.map((r) => [r.name, r.partition]));
+  if (!regionPartitions.has(region)) {
+    return [`${jsonPath(path)}: "${region}" is not an AWS region aws-cdk-lib knows; check the spelling (for example eu-west-1), or upgrade aws-cdk-lib if the region is newer than it`];
+  }
+  const partition = regionPartitions.get(region);
+  if (partition !== 'aws') {
+    return [`${jsonPath(path)}: "${region}" is in the ${partition} partition, but the app puts the stage's certificates in us-east-1 of the same account, which only the aws partition has: use a region of the aws partition, or build this stage with the MtaSts construct and your own certificate`];
+  }
+  return [];
+}
+
+/** Stages whose stacks would have the same names (their names differ only in case or punctuation) in one account. */
+function sameStackNameProblems(config: MtaStsConfig): string[] {
+  const byName = new Map<string, string[]>();
+  for (const [name, stage] of Object.entries(config.stages)) {
+    const key = `${stage.account}/MtaSts${pascalName(name)}`;
+    byName.set(key, [...(byName.get(key) ?? []), name]);
+  }
+  return [...byName]
+    .filter(([, names]) => names.length > 1)
+    .map(
+      ([key, names]) =>
+        `${jsonPath(['stages'])}: stages ${names.map((n) => JSON.stringify(n)).join(' and ')} would both deploy stacks named ${key.split('/')[1]}… in account ${key.split('/')[0]}, ` +
+        'each replacing the other\'s: rename one of them',
+    );
 }
 
 function collectorProblems(c: NonNullable<MtaStsConfig['stages'][string]['collector']>, path: PropertyKey[]): string[] {
@@ -188,7 +296,7 @@ function collectorProblems(c: NonNullable<MtaStsConfig['stages'][string]['collec
   }
   if (problems.length === 0) {
     const channels = [...(c.email ? ['email'] : []), ...(c.https ? ['https'] : [])];
-    problems.push(...destinationProblems(collectorDestinationUris(c.email, c.https), path, (i) => channels[i]));
+    problems.push(...destinationProblems(collectorDestinationUris(c.email, c.https), path, (i) => channels[i], path));
   }
   return problems;
 }
@@ -205,15 +313,30 @@ function zonedNameProblems(value: string, field: string, hostedZoneName: string,
   return problems;
 }
 
-function destinationProblems(uris: string[] | undefined, path: PropertyKey[], field: (i: number) => string = (i) => `tlsRpt[${i}]`): string[] {
+/**
+ * Each destination valid, and together within the one TXT string we publish. The record is
+ * rendered by the same function the construct uses, so the limit is the one we publish: a single
+ * 255-byte character-string (MAX_TXT_STRING_BYTES in lib/policy/records.ts). Route 53 would take
+ * more (TxtRecord splits a value into 255-byte strings, up to 4000 characters a value, and RFC 8460
+ * joins the strings), but mimecast loses URIs split across strings, so the renderer refuses it.
+ */
+function destinationProblems(uris: string[] | undefined, path: PropertyKey[], field: (i: number) => string = (i) => `tlsRpt[${i}]`, recordPath: PropertyKey[] = [...path, 'tlsRpt']): string[] {
   const problems: string[] = [];
+  const destinations: TlsRptDestination[] = [];
   (uris ?? []).forEach((uri, i) => {
     try {
-      TlsRptDestination.fromUri(uri, field(i));
+      destinations.push(TlsRptDestination.fromUri(uri, field(i)));
     } catch (e) {
       problems.push(...((e as { findings?: Finding[] }).findings ?? []).map((f) => `${jsonPath(path)}: ${f.message}`));
     }
   });
+  if (problems.length === 0 && destinations.length > 0) {
+    try {
+      renderTlsRptRecord(destinations);
+    } catch (e) {
+      problems.push(`${jsonPath(recordPath)}: ${(e as Error).message}`);
+    }
+  }
   return problems;
 }
 
@@ -227,7 +350,7 @@ export function resolveStage(config: MtaStsConfig, name?: string): ResolvedStage
   if (stageName === undefined) {
     throw new ConfigError([`no stage selected: pass -c stage=NAME (cdk) or --stage NAME (CLI), or set ${jsonPath(['defaultStage'])}; known stages: ${known}`]);
   }
-  const stage = config.stages[stageName];
+  const stage = Object.hasOwn(config.stages, stageName) ? config.stages[stageName] : undefined;
   if (!stage) {
     throw new ConfigError([`stage "${stageName}" is not in ${jsonPath(['stages'])}; known stages: ${known}`]);
   }
@@ -254,7 +377,8 @@ export function resolveStage(config: MtaStsConfig, name?: string): ResolvedStage
       policy: MtaStsPolicy.create({ mode, mx, maxAgeSeconds }),
     };
   });
-  return { name: stageName, account: stage.account, region: stage.region, domains, collector };
+  const monitor = resolveStageMonitor(stage.monitor, domains.map((d) => d.mode));
+  return { name: stageName, account: stage.account, region: stage.region, domains, collector, monitor };
 }
 
 function resolveCollector(c: NonNullable<MtaStsConfig['stages'][string]['collector']>): ResolvedCollector {

@@ -9,32 +9,47 @@
 // `quarantine/reason=<reason>/...` with a JSON note beside it; nothing is ever deleted, and the
 // raw object stays where it is.
 //
-// Idempotency: the normalised report is written with `If-None-Match: *`. The first writer puts
-// the metrics; a duplicate (the same report delivered twice, by email and HTTPS, or an S3 event
-// delivered twice) finds the object there, rewrites its rollups (same key, same content) and puts
-// no metrics. Metrics are therefore at most once per report; the rollups are exactly once.
+// Authentication (RFC 8460 section 5.3): an email is DKIM-verified (`authenticateReportEmail`)
+// against the time of receipt; an HTTPS body is `https-unauthenticated`. The result is stored
+// with the normalised report and every rollup, and splits the metrics (`Verified`). A temporary
+// DNS failure throws before anything is written, so Lambda retries the whole object.
+//
+// No copy replaces another: the normalised report and the rollups are keyed by the idempotency
+// key and a copy id (a hash of content and authentication) and written with `If-None-Match: *`;
+// a duplicate finds its own objects there, a differing copy is stored beside the first.
+//
+// Metrics exactly once per stored copy: the configuration is loaded before any write; after the
+// data is written the raw object claims the copy (`state/metrics/<key>-<copy>.claim`, written
+// only if absent, holding the raw key), puts the metrics, then writes the `.done` marker. A
+// retry of the same raw object finds its own claim and the marker (or not, and puts them); any
+// other raw object with the same copy finds someone else's claim and puts nothing.
 //
 // Errors: a rejection by the parser (or any other error of the pure code) quarantines the input
-// and the invocation succeeds. An AWS error (S3, CloudWatch) is thrown: Lambda retries the
-// asynchronous invocation, then hands the event to the dead-letter queue (and its alarm).
+// and the invocation succeeds. An AWS error (S3, CloudWatch) or a DNS temporary failure is
+// thrown: Lambda retries the asynchronous invocation, then hands the event to the dead-letter
+// queue (and its alarm). Writes go through a pool of `writeConcurrency` at a time.
 import { createHash } from 'node:crypto';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
+import { promises as dns } from 'node:dns';
 import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { mxPatternMatches } from '../policy/mx-pattern';
 import { DailyRollup, rollupsOf } from '../reports/aggregate';
+import { AuthenticationStatus, authenticateReportEmail, httpsUnauthenticated, isVerified, ReportAuthentication } from '../reports/authentication';
 import { isReportRejectedError, RejectReason, ReportRejectedError } from '../reports/errors';
 import { DEFAULT_MAX_INPUT_BYTES } from '../reports/input';
 import { parseReport } from '../reports/parse';
 import { PolicyType, ResultType, TlsRptReport } from '../reports/report';
-import { normalizedReportKey, quarantineKey, quarantineNote, quarantineNoteKey, ReportChannel, rollupKey, STORE_PREFIXES } from '../reports/store-layout';
+import { metricsStateKeys, normalizedReportKey, quarantineKey, quarantineNote, quarantineNoteKey, reportCopyId, ReportChannel, rollupKey, STORE_PREFIXES } from '../reports/store-layout';
+import { safeText } from '../reports/untrusted-text';
+import { CONTENT_ENCODING_METADATA_KEY } from './tls-rpt-ingest';
 import { COLLECTOR_CONFIG_KEY, CollectorConfig, OTHER, parseCollectorConfig, TlsRptDimension, TlsRptMetric } from '../constructs/private/collector-config';
 
 /** What happened to one raw object. */
 export enum ProcessOutcome {
-  /** Parsed; the normalised report and rollups were written and metrics put. */
+  /** Parsed; this copy's normalised report and rollups are stored and its metrics put by this raw object. */
   STORED = 'stored',
-  /** Parsed, but the same report was already stored: rollups rewritten, no metrics. */
+  /** Parsed, but another raw object holds the same copy (same content and authentication): nothing new stored, no metrics. */
   DUPLICATE = 'duplicate',
   /** Not a report: copied to quarantine with a note. */
   QUARANTINED = 'quarantined',
@@ -54,6 +69,8 @@ export interface ProcessResult {
   readonly rollupKeys?: string[];
   /** The quarantine copy's key (quarantined). */
   readonly quarantineKey?: string;
+  /** How the copy was authenticated (stored and duplicate). */
+  readonly authentication?: ReportAuthentication;
   /** The reason code (quarantined). */
   readonly reason?: string;
 }
@@ -70,6 +87,13 @@ export interface ProcessorDeps {
   readonly config: (bucket: string) => Promise<CollectorConfig>;
   /** The clock (metric timestamps). */
   readonly now: () => Date;
+  /** DKIM-verifies a report email as of its receipt (the entry point uses node:dns). */
+  readonly authenticate: (message: Uint8Array, receivedAt: Date) => Promise<ReportAuthentication>;
+  /**
+   * S3 writes in flight at once for one object (a report lists at most 100 domains).
+   * @default 8
+   */
+  readonly writeConcurrency?: number;
   /** Writes a line to the log. */
   readonly log: (line: string) => void;
 }
@@ -150,12 +174,15 @@ function resultTypeDimension(t: ResultType): string {
 }
 
 /**
- * The metric data of one stored report: per policy domain (a configured one, else `other`) the
- * report count and session totals, and breakdowns by policy type, reporter, result type and MX
- * host; and, over the configured domains only, dimensionless totals (what the alarm watches).
+ * The metric data of one stored copy of a report: per policy domain (a configured one, else
+ * `other`) the report count and session totals (also split by `Verified`), and breakdowns by
+ * policy type, reporter (the verified signing domain matched against the configured reporters;
+ * `other` for unverified copies), result type and MX host; and, over the configured domains
+ * only, totals without dimension (what the alarm watches: verified and unverified alike) and by
+ * `Verified`.
  * Breakdown values of 0 are left out; the per-domain and overall totals are always put.
  */
-export function reportMetricData(report: TlsRptReport, rollups: readonly DailyRollup[], config: CollectorConfig, channel: ReportChannel, timestamp: Date): MetricDatum[] {
+export function reportMetricData(rollups: readonly DailyRollup[], authentication: ReportAuthentication, config: CollectorConfig, channel: ReportChannel, timestamp: Date): MetricDatum[] {
   const sums = new Map<string, { name: string; dims: [string, string][]; value: number }>();
   const add = (name: TlsRptMetric, dims: [TlsRptDimension, string][], value: number, always = false) => {
     if (value === 0 && !always) return;
@@ -165,8 +192,12 @@ export function reportMetricData(report: TlsRptReport, rollups: readonly DailyRo
     else sums.set(k, { name, dims, value });
   };
   const domains = new Map(config.domains.map((d) => [d.domain, d.mx]));
-  const reporter = reporterDimension(report.organization, config.reporters);
+  const verified = isVerified(authentication);
+  // Only a verified signing domain names a reporter; what an unverified report calls itself is `other`.
+  const reporter = verified ? reporterDimension(authentication.reporterDomain!, config.reporters) : OTHER;
+  const V: [TlsRptDimension, string] = [TlsRptDimension.VERIFIED, String(verified)];
   add(TlsRptMetric.REPORTS, [[TlsRptDimension.CHANNEL, channel]], 1);
+  add(TlsRptMetric.REPORTS, [V], 1);
   let ok = 0;
   let failed = 0;
   for (const r of rollups) {
@@ -177,6 +208,8 @@ export function reportMetricData(report: TlsRptReport, rollups: readonly DailyRo
     add(TlsRptMetric.REPORTS, [D], 1);
     add(TlsRptMetric.SUCCESSFUL_SESSIONS, [D], t.successfulSessions, true);
     add(TlsRptMetric.FAILED_SESSIONS, [D], t.failedSessions, true);
+    add(TlsRptMetric.SUCCESSFUL_SESSIONS, [D, V], t.successfulSessions, true);
+    add(TlsRptMetric.FAILED_SESSIONS, [D, V], t.failedSessions, true);
     for (const c of r.contributions) {
       const p = policyTypeDimension(c.countedPolicyType);
       add(TlsRptMetric.SUCCESSFUL_SESSIONS, [D, [TlsRptDimension.POLICY_TYPE, p]], c.successfulSessions);
@@ -191,8 +224,11 @@ export function reportMetricData(report: TlsRptReport, rollups: readonly DailyRo
       failed += t.failedSessions;
     }
   }
+  // Dimensionless totals count verified and unverified reports alike (the alarm: a failure is worth a look either way).
   add(TlsRptMetric.SUCCESSFUL_SESSIONS, [], ok, true);
   add(TlsRptMetric.FAILED_SESSIONS, [], failed, true);
+  add(TlsRptMetric.SUCCESSFUL_SESSIONS, [V], ok, true);
+  add(TlsRptMetric.FAILED_SESSIONS, [V], failed, true);
   return [...sums.values()].map((s) => ({
     MetricName: s.name,
     Dimensions: s.dims.map(([Name, Value]) => ({ Name, Value })),
@@ -238,7 +274,7 @@ async function quarantine(bucket: string, rawKey: string, info: RawObjectInfo, r
       Timestamp: timestamp,
     })),
   );
-  deps.log(`quarantined ${rawKey} as ${note.reason} (${note.field}): ${note.message}`);
+  deps.log(`quarantined ${rawKey} as ${note.reason} (${safeText(note.field, { maxLength: 80 })}): ${safeText(note.message, { maxLength: 1000 })}`);
   return { rawKey, outcome: ProcessOutcome.QUARANTINED, quarantineKey: qKey, reason: note.reason };
 }
 
@@ -257,6 +293,8 @@ export async function processRecord(record: S3EventRecord, deps: ProcessorDeps):
     deps.log(`skipped ${rawKey}: not a received input`);
     return { rawKey, outcome: ProcessOutcome.SKIPPED };
   }
+  // Loaded before any write, so a broken configuration fails the invocation with nothing half-done.
+  const config = await deps.config(bucket);
   const info = describeRawKey(rawKey, record.eventTime);
   const size = record.s3.object.size;
   if (typeof size === 'number' && size > deps.maxInputBytes) {
@@ -271,44 +309,102 @@ export async function processRecord(record: S3EventRecord, deps: ProcessorDeps):
   const bytes = await readBytes(object.Body);
 
   let report: TlsRptReport;
-  let rollups: DailyRollup[];
-  let reportKey: string;
-  let rollupKeys: string[];
   try {
     report = await parseReport(bytes, {
       receivedAt: info.receivedAt,
       maxInputBytes: deps.maxInputBytes,
-      // The HTTPS ingest stores the request's media type; SES stores none (and the bytes decide anyway).
+      // The HTTPS ingest stores the request's media type and content codings; SES stores none (and the bytes decide anyway).
       contentType: info.channel === ReportChannel.HTTPS ? object.ContentType : undefined,
+      contentEncoding: info.channel === ReportChannel.HTTPS ? object.Metadata?.[CONTENT_ENCODING_METADATA_KEY] : undefined,
     });
-    rollups = rollupsOf(report);
-    reportKey = normalizedReportKey(report);
-    rollupKeys = rollups.map((r) => rollupKey(r.domain, r.day, report.idempotencyKey));
   } catch (e) {
-    if (!isReportRejectedError(e)) deps.log(`internal error on ${rawKey}: ${(e as Error).stack ?? String(e)}`);
-    return quarantine(bucket, rawKey, info, e instanceof Error ? e : new Error(String(e)), deps);
+    return quarantinePureError(bucket, rawKey, info, e, deps);
   }
-
-  // Rollups first (idempotent overwrites), then the normalised report, whose conditional write
-  // decides who puts the metrics.
-  for (let i = 0; i < rollups.length; i++) {
-    await deps.s3.send(new PutObjectCommand({ Bucket: bucket, Key: rollupKeys[i], Body: JSON.stringify(rollups[i]), ContentType: 'application/json' }));
+  const authentication = info.channel === ReportChannel.EMAIL ? await deps.authenticate(bytes, info.receivedAt) : httpsUnauthenticated();
+  if (authentication.status === AuthenticationStatus.DKIM_TEMPERROR) {
+    // Nothing is written yet: the retry starts over, and a lasting failure reaches the dead-letter queue.
+    throw new Error(`temporary DNS failure while verifying the DKIM signature of ${rawKey}: ${authentication.detail}`);
   }
-  let first = true;
+  let rollups: DailyRollup[];
+  let copyId: string;
+  let reportKey: string;
+  let rollupKeys: string[];
   try {
-    await deps.s3.send(new PutObjectCommand({ Bucket: bucket, Key: reportKey, Body: JSON.stringify(report), ContentType: 'application/json', IfNoneMatch: '*' }));
+    rollups = rollupsOf(report, authentication);
+    copyId = reportCopyId(rollups);
+    reportKey = normalizedReportKey(report, copyId);
+    rollupKeys = rollups.map((r) => rollupKey(r.domain, r.day, report.idempotencyKey, copyId));
+  } catch (e) {
+    return quarantinePureError(bucket, rawKey, info, e, deps);
+  }
+  const writes = [
+    ...rollups.map((r, i) => ({ key: rollupKeys[i], body: JSON.stringify(r) })),
+    { key: reportKey, body: JSON.stringify({ ...report, authentication }) },
+  ];
+  await pool(writes, deps.writeConcurrency ?? 8, (w) => putIfAbsent(deps, bucket, w.key, w.body));
+  const mine = await claimMetrics(deps, bucket, report.idempotencyKey, copyId, rawKey);
+  const what = `${rawKey}: report ${report.idempotencyKey}-${copyId} (${safeText(report.organization, { maxLength: 80 })}, ${authentication.status}${authentication.reporterDomain ? ` by ${authentication.reporterDomain}` : ''}, day ${report.day}, ${rollups.length} domain(s))`;
+  if (mine === 'other') {
+    deps.log(`duplicate ${what}: the same copy is stored and metered by another input`);
+    return { rawKey, outcome: ProcessOutcome.DUPLICATE, reportKey, rollupKeys, authentication };
+  }
+  if (mine === 'claimed') {
+    await putMetrics(deps, reportMetricData(rollups, authentication, config, info.channel, deps.now()));
+    await putIfAbsent(deps, bucket, metricsStateKeys(report.idempotencyKey, copyId).done, rawKey);
+  }
+  deps.log(`stored ${what}`);
+  return { rawKey, outcome: ProcessOutcome.STORED, reportKey, rollupKeys, authentication };
+}
+
+/** A rejection, or any other error of the pure code: the input is quarantined (an unexpected error as `internal-error`, logged with its stack). */
+function quarantinePureError(bucket: string, rawKey: string, info: RawObjectInfo, e: unknown, deps: ProcessorDeps): Promise<ProcessResult> {
+  if (!isReportRejectedError(e)) deps.log(`internal error on ${rawKey}: ${safeText((e as Error).stack ?? String(e), { maxLength: 2000 })}`);
+  return quarantine(bucket, rawKey, info, e instanceof Error ? e : new Error(String(e)), deps);
+}
+
+/** Writes an object only if its key is free; an existing object (the same copy, written before) is left as it is. */
+async function putIfAbsent(deps: ProcessorDeps, bucket: string, key: string, body: string): Promise<boolean> {
+  try {
+    await deps.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', IfNoneMatch: '*' }));
+    return true;
   } catch (e) {
     if (!isPreconditionFailed(e)) throw e;
-    first = false;
+    return false;
   }
-  if (!first) {
-    deps.log(`duplicate ${rawKey}: report ${report.idempotencyKey} (${report.organization}, ${report.reportId}) is already stored at ${reportKey}`);
-    return { rawKey, outcome: ProcessOutcome.DUPLICATE, reportKey, rollupKeys };
+}
+
+async function readText(deps: ProcessorDeps, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const o = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return Buffer.from(await readBytes(o.Body)).toString('utf8');
+  } catch (e) {
+    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404) return undefined;
+    throw e;
   }
-  const config = await deps.config(bucket);
-  await putMetrics(deps, reportMetricData(report, rollups, config, info.channel, deps.now()));
-  deps.log(`stored ${rawKey} as ${reportKey} (${report.organization}, day ${report.day}, ${rollups.length} domain(s), ${report.deviations.length} deviation(s))`);
-  return { rawKey, outcome: ProcessOutcome.STORED, reportKey, rollupKeys };
+}
+
+/**
+ * Decides who puts a copy's metrics: `claimed` (this raw object, metrics still to put), `done`
+ * (this raw object put them already: a retry), or `other` (another raw object holds the claim).
+ */
+async function claimMetrics(deps: ProcessorDeps, bucket: string, idempotencyKey: string, copyId: string, rawKey: string): Promise<'claimed' | 'done' | 'other'> {
+  const keys = metricsStateKeys(idempotencyKey, copyId);
+  if (await putIfAbsent(deps, bucket, keys.claim, rawKey)) return 'claimed';
+  const owner = await readText(deps, bucket, keys.claim);
+  if (owner !== rawKey) return 'other';
+  return (await readText(deps, bucket, keys.done)) === undefined ? 'claimed' : 'done';
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time; the first failure is thrown once all started ones settle. */
+export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** Processes every record of an S3 event, one after another. */
@@ -341,6 +437,8 @@ let defaultDeps: ProcessorDeps | undefined;
 function envDeps(): ProcessorDeps {
   const s3 = new S3Client({});
   const max = Number(process.env.MAX_INPUT_BYTES);
+  // The runtime's resolver, with a short time-out: the whole message's lookups are bounded by the core's DNS budget too.
+  const resolver = new dns.Resolver({ timeout: 1000, tries: 2 });
   return {
     s3,
     cloudwatch: new CloudWatchClient({}),
@@ -349,6 +447,7 @@ function envDeps(): ProcessorDeps {
     config: s3ConfigLoader(s3, process.env.CONFIG_KEY ?? COLLECTOR_CONFIG_KEY),
     now: () => new Date(),
     log: (line) => console.log(line),
+    authenticate: (message, receivedAt) => authenticateReportEmail(message, { resolveTxt: (name) => resolver.resolveTxt(name), receivedAt }),
   };
 }
 

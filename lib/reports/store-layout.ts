@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { normalizeHostname } from '../policy/domain-name';
 import { show } from '../policy/findings';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency';
@@ -20,8 +21,9 @@ export enum ReportChannel {
  *
  * ```
  * raw/channel=<email|https>/day=<received UTC day>/<received>-<uniqueId>.<ext>      never overwritten
- * reports/day=<report day>/<idempotencyKey>.json                                    normalised report
- * rollups/domain=<policy domain>/day=<report day>/<idempotencyKey>.json             one DailyRollup per report and domain
+ * reports/day=<report day>/<idempotencyKey>-<copyId>.json                           normalised report + authentication
+ * rollups/domain=<policy domain>/day=<report day>/<idempotencyKey>-<copyId>.json    one DailyRollup per stored copy and domain
+ * state/metrics/<idempotencyKey>-<copyId>.claim | .done                              who puts a copy's metrics, and that it did
  * quarantine/reason=<reason>/day=<received UTC day>/<received>-<uniqueId>.<ext>     raw bytes that are not a report
  * quarantine/reason=<reason>/day=<received UTC day>/<received>-<uniqueId>.<ext>.reason.json   why (QuarantineNote)
  * ```
@@ -30,11 +32,15 @@ export enum ReportChannel {
  *   receive time (`20261120T101502123Z`, so keys sort by time) and a unique id the caller passes
  *   (for example the SES message id or a random UUID; the core never invents one, to stay
  *   deterministic).
- * - Normalised reports and rollups are keyed by the idempotency key: a duplicate delivery
- *   overwrites its earlier copy with the same content, harmlessly.
- * - Rollups are one object per report and domain, so concurrent writers never race on a shared
+ * - Normalised reports and rollups are keyed by the idempotency key and a copy id, a hash of
+ *   the copy's content and authentication (`reportCopyId`), and written only if absent: a
+ *   duplicate delivery finds its own object there, and a different copy under the same key
+ *   (a forgery, or a corrected re-send) is stored beside the first, never over it.
+ * - Rollups are one object per copy and domain, so concurrent writers never race on a shared
  *   daily object; a reader lists `rollups/domain=<d>/` and merges with `mergeRollups`, which
  *   also removes duplicates. `domain=` and `day=` are Hive-style partitions (Athena).
+ * - `state/` holds the processor's bookkeeping: a claim (which raw object puts a copy's metrics)
+ *   and a marker written after the metrics, so they are put exactly once per copy.
  * - Quarantined inputs keep their raw bytes under the rejection reason, with a note beside.
  */
 export const STORE_PREFIXES = {
@@ -42,6 +48,7 @@ export const STORE_PREFIXES = {
   reports: 'reports/',
   rollups: 'rollups/',
   quarantine: 'quarantine/',
+  state: 'state/',
 } as const;
 
 /** Where and how a received object is named. */
@@ -87,12 +94,18 @@ export interface RollupKeyParts {
   readonly day: string;
   /** The report's idempotency key. */
   readonly idempotencyKey: string;
+  /**
+   * The copy id (`reportCopyId`).
+   * @default - a rollup stored before copies had ids
+   */
+  readonly copyId?: string;
 }
 
 const UNIQUE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const EXTENSION = /^[a-z0-9.]{1,16}$/;
 const REASON = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const ROLLUP_KEY = /^rollups\/domain=([a-z0-9.-]+)\/day=(\d{4}-\d{2}-\d{2})\/([0-9a-f]{32})\.json$/;
+const ROLLUP_KEY = /^rollups\/domain=([a-z0-9.-]+)\/day=(\d{4}-\d{2}-\d{2})\/([0-9a-f]{32})(?:-([0-9a-f]{16}))?\.json$/;
+const COPY_ID = /^[0-9a-f]{16}$/;
 
 function checkDomain(domain: string): string {
   const n = normalizeHostname(domain, 'domain', 'a domain name');
@@ -109,6 +122,23 @@ function checkDay(day: string): string {
 function checkKey(key: string): string {
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new Error(`\`idempotencyKey\` must be 32 lower-case hex digits (see reportIdempotencyKey), got ${show(key)}`);
   return key;
+}
+
+function checkCopy(copyId: string): string {
+  if (!COPY_ID.test(copyId)) throw new Error(`\`copyId\` must be 16 lower-case hex digits (see reportCopyId), got ${show(copyId)}`);
+  return copyId;
+}
+
+/**
+ * The id of one stored copy of a report: the first 16 hex digits of the SHA-256 of its rollups
+ * (content and authentication, as JSON). Two deliveries of the same report with the same
+ * authentication get the same id; a copy that differs in anything counted, or in how it was
+ * authenticated, gets another.
+ *
+ * @param rollups the copy's rollups (`rollupsOf(report, authentication)`)
+ */
+export function reportCopyId(rollups: readonly unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(rollups), 'utf8').digest('hex').slice(0, 16);
 }
 
 function receivedName(o: ReceivedObjectOptions): { day: string; name: string } {
@@ -135,24 +165,37 @@ export function rawReportKey(options: ReceivedObjectOptions): string {
 }
 
 /**
- * The key of a normalised report (`TlsRptReport` as JSON): by day and idempotency key, so a
- * duplicate overwrites itself.
+ * The key of a stored copy of a normalised report (`TlsRptReport` and its authentication, as JSON).
  *
  * @param report the report's `day` and `idempotencyKey`
+ * @param copyId the copy's id (`reportCopyId`)
  */
-export function normalizedReportKey(report: { readonly day: string; readonly idempotencyKey: string }): string {
-  return `${STORE_PREFIXES.reports}day=${checkDay(report.day)}/${checkKey(report.idempotencyKey)}.json`;
+export function normalizedReportKey(report: { readonly day: string; readonly idempotencyKey: string }, copyId: string): string {
+  return `${STORE_PREFIXES.reports}day=${checkDay(report.day)}/${checkKey(report.idempotencyKey)}-${checkCopy(copyId)}.json`;
 }
 
 /**
- * The key of one report's `DailyRollup` for one domain.
+ * The key of one stored copy's `DailyRollup` for one domain.
  *
  * @param domain the policy domain (lower-case A-labels)
  * @param day the report day
  * @param idempotencyKey the report's idempotency key
+ * @param copyId the copy's id (`reportCopyId`)
  */
-export function rollupKey(domain: string, day: string, idempotencyKey: string): string {
-  return `${STORE_PREFIXES.rollups}domain=${checkDomain(domain)}/day=${checkDay(day)}/${checkKey(idempotencyKey)}.json`;
+export function rollupKey(domain: string, day: string, idempotencyKey: string, copyId: string): string {
+  return `${STORE_PREFIXES.rollups}domain=${checkDomain(domain)}/day=${checkDay(day)}/${checkKey(idempotencyKey)}-${checkCopy(copyId)}.json`;
+}
+
+/**
+ * The keys of the processor's bookkeeping for one copy: `claim` (written first, only if absent,
+ * holding the raw key that puts the metrics) and `done` (written after the metrics).
+ *
+ * @param idempotencyKey the report's idempotency key
+ * @param copyId the copy's id
+ */
+export function metricsStateKeys(idempotencyKey: string, copyId: string): { readonly claim: string; readonly done: string } {
+  const base = `${STORE_PREFIXES.state}metrics/${checkKey(idempotencyKey)}-${checkCopy(copyId)}`;
+  return { claim: `${base}.claim`, done: `${base}.done` };
 }
 
 /**
@@ -179,7 +222,7 @@ export function parseRollupKey(key: string, prefix = ''): RollupKeyParts | undef
   if (!key.startsWith(p)) return undefined;
   const m = ROLLUP_KEY.exec(key.slice(p.length));
   if (!m || !isDay(m[2])) return undefined;
-  return { domain: m[1], day: m[2], idempotencyKey: m[3] };
+  return m[4] === undefined ? { domain: m[1], day: m[2], idempotencyKey: m[3] } : { domain: m[1], day: m[2], idempotencyKey: m[3], copyId: m[4] };
 }
 
 /**

@@ -151,3 +151,157 @@ describe('loadConfigFile', () => {
     expect(() => loadConfigFile(bad)).toThrow(/bad.json is not valid JSON/);
   });
 });
+
+describe('hostile and colliding keys', () => {
+  const refusal = (raw: unknown): string => {
+    try {
+      parseConfig(raw);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as Error).message;
+    }
+    throw new Error('accepted');
+  };
+
+  test.each(['constructor', 'toString', 'hasOwnProperty'])('a stage override of the domain %j is an unknown domain, not a TypeError', (key) => {
+    const c = base();
+    (c.stages.dev.domains as Record<string, unknown>)[key] = {};
+    expect(refusal(c)).toBe(`mtaSts.stages.dev.domains.${key}: "${key}" is not in mtaSts.domains; add it there (hosted zone, mx) or fix the name. Known: example.com, dev.example.com`);
+  });
+
+  test('a domain key "constructor" is not a domain name', () => {
+    const c = base();
+    (c.domains as Record<string, unknown>).constructor = { ...c.domains['example.com'] };
+    expect(refusal(c)).toContain('mtaSts.domains.constructor: `domain name` must be a domain name, got "constructor": it has a single label');
+  });
+
+  test.each(['constructor', '__proto__', 'toString', 'valueOf'])('--stage %j is no such stage', (name) => {
+    expect(() => resolveStage(parseConfig(base()), name)).toThrow(`stage "${name}" is not in mtaSts.stages; known stages: dev, prod, all`);
+  });
+
+  test('a defaultStage of "constructor" is not a stage', () => {
+    const c = base();
+    c.defaultStage = 'constructor';
+    expect(refusal(c)).toBe('mtaSts.defaultStage: "constructor" is not a stage; known stages: dev, prod, all');
+  });
+
+  test('a "__proto__" key, as JSON.parse gives it, is refused rather than dropped', () => {
+    const text = JSON.stringify(base()).replace('"domains":{', '"domains":{"__proto__":{"hostedZoneId":"Z1EXAMPLE","hostedZoneName":"example.com","mx":["mx1.example.com"]},');
+    const raw = JSON.parse(text);
+    expect(Object.keys(raw.domains)).toContain('__proto__');
+    expect(refusal(raw)).toBe('mtaSts.domains.__proto__: the key "__proto__" cannot be used (JavaScript reads it as the object\'s prototype, so it would be ignored): remove or rename it');
+    const inStage = JSON.parse(JSON.stringify(base()).replace('"dev.example.com":{}', '"dev.example.com":{},"__proto__":{}'));
+    expect(refusal(inStage)).toContain('mtaSts.stages.dev.domains.__proto__: the key "__proto__" cannot be used');
+  });
+
+  test.each([
+    ['case', 'Example.COM'],
+    ['a trailing dot', 'example.com.'],
+  ])('two keys for one domain (%s) are one error naming both', (_name, other) => {
+    const c = base();
+    (c.domains as Record<string, unknown>)[other] = { ...c.domains['example.com'] };
+    expect(refusal(c)).toBe(
+      `mtaSts.domains: "example.com" and ${JSON.stringify(other)} are the same domain example.com (DNS names ignore case and a trailing dot): keep one key for it and merge their settings, or both would publish the records of example.com`,
+    );
+  });
+
+  test('a U-label and its A-label are one domain too', () => {
+    const c = base();
+    const d = { hostedZoneId: 'Z1EXAMPLE', hostedZoneName: 'example.com', mx: ['mx1.example.com'] };
+    Object.assign(c.domains, { 'bücher.example.com': d, 'xn--bcher-kva.example.com': d });
+    expect(refusal(c)).toContain('mtaSts.domains: "bücher.example.com" and "xn--bcher-kva.example.com" are the same domain xn--bcher-kva.example.com');
+  });
+
+  test('a stage override spelled differently from its domain key says which key to write', () => {
+    const c = base();
+    (c.stages.dev.domains as Record<string, unknown>)['Dev.Example.com'] = {};
+    expect(refusal(c)).toBe('mtaSts.stages.dev.domains["Dev.Example.com"]: "Dev.Example.com" is not in mtaSts.domains; write it as "dev.example.com", the key it has there');
+  });
+
+  test('stack groups "Main" and "main": one error naming both and the fix, not CDK\'s "There is already a Construct"', () => {
+    const c = base();
+    (c.domains['example.com'] as Record<string, unknown>).stack = 'Main';
+    c.domains['dev.example.com'].stack = 'main';
+    expect(refusal(c)).toBe(
+      'mtaSts.stages.all: stack group "Main" (example.com) and stack group "main" (dev.example.com) would make the same stack MtaStsAllMain ' +
+        '(stack ids keep only letters and digits, and capitalise each word): give the domains of one of them another "stack" value in mtaSts.domains, or the same one to put them in one stack',
+    );
+  });
+
+  test('a group named like the collector or like another group\'s certificate stack', () => {
+    const collector = base();
+    (collector.stages.prod as Record<string, unknown>).collector = { email: { domainName: 'tlsrpt.example.com', hostedZoneId: 'Z1EXAMPLE', hostedZoneName: 'example.com' } };
+    (collector.domains['example.com'] as Record<string, unknown>).stack = 'Collector';
+    expect(refusal(collector)).toContain('mtaSts.stages.prod: stack group "Collector" (example.com) and the stage\'s collector would make the same stack MtaStsProdCollector');
+    const certificates = base();
+    (certificates.domains['example.com'] as Record<string, unknown>).stack = 'x';
+    certificates.domains['dev.example.com'].stack = 'x-certificates';
+    (certificates.stages.prod as Record<string, unknown>).domains = { 'example.com': {}, 'dev.example.com': {} };
+    expect(refusal(certificates)).toContain(
+      'mtaSts.stages.prod: the certificate stack of stack group "x" (example.com) and stack group "x-certificates" (dev.example.com) would make the same stack MtaStsProdXCertificates',
+    );
+  });
+
+  test('stages whose stack names collide in one account', () => {
+    const c = base();
+    (c.stages as Record<string, unknown>).Dev = { ...c.stages.dev };
+    expect(refusal(c)).toBe('mtaSts.stages: stages "dev" and "Dev" would both deploy stacks named MtaStsDev… in account 111111111111, each replacing the other\'s: rename one of them');
+  });
+});
+
+describe('regions, record lengths and names', () => {
+  const refusal = (change: (c: ReturnType<typeof base>) => void): string => {
+    const c = base();
+    change(c);
+    try {
+      parseConfig(c);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('accepted');
+  };
+
+  test('a region that looks right but does not exist', () => {
+    expect(refusal((c) => (c.stages.dev.region = 'eu-west-9'))).toBe(
+      'mtaSts.stages.dev.region: "eu-west-9" is not an AWS region aws-cdk-lib knows; check the spelling (for example eu-west-1), or upgrade aws-cdk-lib if the region is newer than it',
+    );
+  });
+
+  test('a region outside the aws partition', () => {
+    expect(refusal((c) => (c.stages.prod.region = 'cn-north-1'))).toMatch(/^mtaSts.stages.prod.region: "cn-north-1" is in the aws-cn partition, but the app puts the stage's certificates in us-east-1/);
+  });
+
+  test.each(['us-east-1', 'eu-west-1', 'ap-southeast-7', 'mx-central-1'])('%s is accepted', (region) => {
+    expect(() => parseConfig({ ...base(), stages: { ...base().stages, dev: { ...base().stages.dev, region } } })).not.toThrow();
+  });
+
+  const longMailto = (n: number) => `mailto:${'r'.repeat(n)}@example.com`;
+
+  test('a tlsRpt over one 255-byte TXT string, with its JSON path', () => {
+    expect(refusal((c) => (c.domains['example.com'].tlsRpt = [longMailto(120), longMailto(121)]))).toBe(
+      'mtaSts.domains["example.com"].tlsRpt: `tlsRpt` makes a TXT value of 296 bytes, more than 255: mimecast loses URIs split across strings; give fewer or shorter destinations',
+    );
+    expect(refusal((c) => ((c.stages.prod.domains['example.com'] as Record<string, unknown>).tlsRpt = [longMailto(240)]))).toMatch(
+      /^mtaSts.stages.prod.domains\["example.com"\].tlsRpt: `tlsRpt` makes a TXT value of 275 bytes, more than 255/,
+    );
+  });
+
+  test('a collector whose destinations make a record over 255 bytes', () => {
+    const message = refusal((c) => {
+      (c.stages.prod as Record<string, unknown>).collector = {
+        email: { domainName: 'tlsrpt.example.com', hostedZoneId: 'Z1EXAMPLE', hostedZoneName: 'example.com', localPart: 'r'.repeat(60) },
+        https: { domainName: 'tlsrpt.example.com', hostedZoneId: 'Z1EXAMPLE', hostedZoneName: 'example.com', path: 'p/'.repeat(80) },
+      };
+    });
+    expect(message).toMatch(/^mtaSts.stages.prod.collector: `tlsRpt` makes a TXT value of \d+ bytes, more than 255/);
+  });
+
+  test('a domain over 56 characters: the certificate limit with the path, the length and the fix', () => {
+    const long = 'a'.repeat(45) + '.example.com';
+    const message = refusal((c) => ((c.domains as Record<string, unknown>)[long] = { ...c.domains['example.com'] }));
+    expect(message).toBe(
+      `mtaSts.domains["${long}"]: \`domain name\` "${long}" makes the policy host "mta-sts.${long}" of 65 characters, more than the 64 ACM allows in a certificate's domain name ` +
+        `(at most 56 for the domain): use a shorter domain, or pass your own \`certificate\` to MtaSts (a us-east-1 certificate with a shorter domain name that lists "mta-sts.${long}" as a subject alternative name)`,
+    );
+  });
+});

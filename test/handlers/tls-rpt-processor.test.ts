@@ -24,7 +24,9 @@ import {
   s3ConfigLoader,
 } from '../../lib/handlers/tls-rpt-processor';
 import * as aggregate from '../../lib/reports/aggregate';
+import { AuthenticationStatus, authenticateReportEmail } from '../../lib/reports/authentication';
 import { rawReportKey, ReportChannel } from '../../lib/reports/store-layout';
+import { DkimLab } from '../reports/dkim';
 
 const BUCKET = 'report-bucket';
 const NOW = new Date('2026-11-21T09:30:00.000Z');
@@ -124,6 +126,10 @@ function reportEmail(body: Buffer | undefined, opts: { messageId?: string; partT
 
 // ---------------------------------------------------------------- in-memory S3 and CloudWatch
 
+/** Signing keys made for the run; the processor looks them up through `lab.resolver()`. */
+const lab = new DkimLab();
+const signed = (message: Buffer, domain = 'google.com', selector = 'tlsrpt') => lab.sign(message, { domain, selector });
+
 const s3 = mockClient(S3Client);
 const cloudwatch = mockClient(CloudWatchClient);
 let store: Map<string, { body: Buffer; contentType?: string }>;
@@ -168,6 +174,7 @@ function deps(overrides: Partial<ProcessorDeps> = {}): ProcessorDeps {
     config: async () => CONFIG,
     now: () => NOW,
     log: (line) => logs.push(line),
+    authenticate: (message, receivedAt) => authenticateReportEmail(message, { resolveTxt: lab.resolver(), receivedAt }),
     ...overrides,
   };
 }
@@ -236,29 +243,36 @@ describe('a good report', () => {
     const key = httpsKey('6f1c0d2e-0000-4000-8000-000000000001');
     const r = await deliver(key, gz(GOOD), 'application/tlsrpt+gzip');
     expect(r.outcome).toBe(ProcessOutcome.STORED);
-    expect(r.reportKey).toMatch(/^reports\/day=2026-11-20\/[0-9a-f]{32}\.json$/);
+    expect(r.reportKey).toMatch(/^reports\/day=2026-11-20\/[0-9a-f]{32}-[0-9a-f]{16}\.json$/);
     expect(r.rollupKeys).toEqual([
-      expect.stringMatching(/^rollups\/domain=example\.com\/day=2026-11-20\/[0-9a-f]{32}\.json$/),
-      expect.stringMatching(/^rollups\/domain=unlisted\.org\/day=2026-11-20\/[0-9a-f]{32}\.json$/),
+      expect.stringMatching(/^rollups\/domain=example\.com\/day=2026-11-20\/[0-9a-f]{32}-[0-9a-f]{16}\.json$/),
+      expect.stringMatching(/^rollups\/domain=unlisted\.org\/day=2026-11-20\/[0-9a-f]{32}-[0-9a-f]{16}\.json$/),
     ]);
+    expect(r.authentication?.status).toBe(AuthenticationStatus.HTTPS_UNAUTHENTICATED);
     const stored = store.get(r.reportKey!)!.body.toString();
     expect(stored).not.toContain('\n');
     const normalised = JSON.parse(stored);
     expect([normalised.organization, normalised.day, normalised.source.receivedAt, normalised.source.format]).toEqual(['Google Inc.', '2026-11-20', RECEIVED.toISOString(), 'gzip']);
+    expect(normalised.authentication.status).toBe('https-unauthenticated');
     const rollup = JSON.parse(store.get(r.rollupKeys![0])!.body.toString());
     expect([rollup.domain, rollup.totals.successfulSessions, rollup.totals.failedSessions]).toEqual(['example.com', 100, 7]);
+    expect(rollup.contributions[0].authentication.status).toBe('https-unauthenticated');
     // The raw object stays, untouched.
     expect(store.get(key)!.body).toEqual(gz(GOOD));
 
     expect(Object.fromEntries(metrics())).toEqual({
       'Reports|Channel=https': 1,
+      'Reports|Verified=false': 1,
       'Reports|Domain=example.com': 1,
       'SuccessfulSessions|Domain=example.com': 100,
       'FailedSessions|Domain=example.com': 7,
+      'SuccessfulSessions|Domain=example.com,Verified=false': 100,
+      'FailedSessions|Domain=example.com,Verified=false': 7,
       'SuccessfulSessions|Domain=example.com,PolicyType=sts': 100,
       'FailedSessions|Domain=example.com,PolicyType=sts': 7,
-      'SuccessfulSessions|Domain=example.com,Reporter=Google': 100,
-      'FailedSessions|Domain=example.com,Reporter=Google': 7,
+      // An unverified report names no reporter, whatever its organization-name says.
+      'SuccessfulSessions|Domain=example.com,Reporter=other': 100,
+      'FailedSessions|Domain=example.com,Reporter=other': 7,
       'FailedSessions|Domain=example.com,ResultType=certificate-expired': 5,
       'FailedSessions|Domain=example.com,ResultType=starttls-not-supported': 2,
       // mx1.example.com is a policy pattern; rogue.example.net is not.
@@ -268,15 +282,19 @@ describe('a good report', () => {
       'Reports|Domain=other': 1,
       'SuccessfulSessions|Domain=other': 3,
       'FailedSessions|Domain=other': 1,
+      'SuccessfulSessions|Domain=other,Verified=false': 3,
+      'FailedSessions|Domain=other,Verified=false': 1,
       'SuccessfulSessions|Domain=other,PolicyType=sts': 3,
       'FailedSessions|Domain=other,PolicyType=sts': 1,
-      'SuccessfulSessions|Domain=other,Reporter=Google': 3,
-      'FailedSessions|Domain=other,Reporter=Google': 1,
+      'SuccessfulSessions|Domain=other,Reporter=other': 3,
+      'FailedSessions|Domain=other,Reporter=other': 1,
       'FailedSessions|Domain=other,ResultType=validation-failure': 1,
       'FailedSessions|Domain=other,MxHost=other': 1,
-      // The totals the alarm watches: configured domains only.
+      // The totals the alarm watches: configured domains only, verified or not.
       'SuccessfulSessions|': 100,
       'FailedSessions|': 7,
+      'SuccessfulSessions|Verified=false': 100,
+      'FailedSessions|Verified=false': 7,
     });
   });
 
@@ -297,27 +315,37 @@ describe('a good report', () => {
     expect([...m.keys()].join(' ')).not.toMatch(/Unheard|a\.mail|some-future/);
   });
 
-  test('the same report twice (and again by email) gets the same keys, and metrics only once', async () => {
+  test('the same report twice gets the same keys and metrics once; by signed email it is another copy, stored beside it', async () => {
     const first = await deliver(httpsKey('id-a'), gz(GOOD), 'application/tlsrpt+gzip');
     const putsAfterFirst = cloudwatch.commandCalls(PutMetricDataCommand).length;
     const again = await deliver(httpsKey('id-b'), gz(GOOD), 'application/tlsrpt+gzip');
-    const byMail = await deliver('raw/channel=email/0100018c2d4a5b6c-ses-message-1', reportEmail(gz(GOOD)));
-    for (const r of [again, byMail]) {
-      expect(r.outcome).toBe(ProcessOutcome.DUPLICATE);
-      expect(r.reportKey).toBe(first.reportKey);
-      expect(r.rollupKeys).toEqual(first.rollupKeys);
-    }
+    expect(again.outcome).toBe(ProcessOutcome.DUPLICATE);
+    expect(again.reportKey).toBe(first.reportKey);
+    expect(again.rollupKeys).toEqual(first.rollupKeys);
     expect(cloudwatch.commandCalls(PutMetricDataCommand)).toHaveLength(putsAfterFirst);
-    expect([...store.keys()].filter((k) => k.startsWith('reports/'))).toHaveLength(1);
-    expect([...store.keys()].filter((k) => k.startsWith('rollups/'))).toHaveLength(2);
     expect(logs.some((l) => l.startsWith('duplicate '))).toBe(true);
+    // The same content, DKIM-verified: a copy of its own (never over the HTTPS one), metered once, as verified.
+    const byMail = await deliver('raw/channel=email/0100018c2d4a5b6c-ses-message-1', await signed(reportEmail(gz(GOOD))));
+    expect(byMail.outcome).toBe(ProcessOutcome.STORED);
+    expect(byMail.authentication).toMatchObject({ status: AuthenticationStatus.VERIFIED, reporterDomain: 'google.com' });
+    expect(byMail.reportKey).not.toBe(first.reportKey);
+    expect(byMail.reportKey!.slice(0, -22)).toBe(first.reportKey!.slice(0, -22));
+    expect([...store.keys()].filter((k) => k.startsWith('reports/'))).toHaveLength(2);
+    expect([...store.keys()].filter((k) => k.startsWith('rollups/'))).toHaveLength(4);
+    expect(metrics().get('Reports|Verified=true')).toBe(1);
+    expect(metrics().get('SuccessfulSessions|Domain=example.com,Reporter=Google')).toBe(100);
+    // Read back, the two copies are one report, counted as verified.
+    const merged = aggregate.mergeRollups([first.rollupKeys![0], byMail.rollupKeys![0]].map((k) => aggregate.rollupFromJson(JSON.parse(store.get(k)!.body.toString()))));
+    expect(merged[0].totals).toMatchObject({ reports: 1, verifiedReports: 1, conflictingCopies: 0, successfulSessions: 100 });
   });
 
-  test('the same S3 event delivered twice is harmless', async () => {
+  test('the same S3 event delivered twice is harmless: stored once, metered once', async () => {
     const key = httpsKey('id-c');
     await deliver(key, gz(GOOD), 'application/tlsrpt+gzip');
+    const puts = cloudwatch.commandCalls(PutMetricDataCommand).length;
     const again = await handler({ Records: [record(key, 10)] }, undefined, deps());
-    expect(again.results[0].outcome).toBe(ProcessOutcome.DUPLICATE);
+    expect(again.results[0].outcome).toBe(ProcessOutcome.STORED);
+    expect(cloudwatch.commandCalls(PutMetricDataCommand)).toHaveLength(puts);
   });
 });
 
@@ -375,8 +403,9 @@ describe('what is not a report is quarantined with its reason, never thrown away
 describe('SES path', () => {
   test('a raw MIME email stored by the SES receipt action goes through the same path (receive time from the event)', async () => {
     const key = 'raw/channel=email/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1';
-    const r = await deliver(key, reportEmail(gz(GOOD)));
+    const r = await deliver(key, await signed(reportEmail(gz(GOOD))));
     expect(r.outcome).toBe(ProcessOutcome.STORED);
+    expect(JSON.parse(store.get(r.reportKey!)!.body.toString()).authentication).toMatchObject({ status: 'verified', reporterDomain: 'google.com', signingDomain: 'google.com', selector: 'tlsrpt' });
     const normalised = JSON.parse(store.get(r.reportKey!)!.body.toString());
     expect(normalised.source).toEqual(expect.objectContaining({ format: 'email', payloadFormat: 'gzip', receivedAt: RECEIVED.toISOString() }));
     expect(normalised.source.email).toEqual(expect.objectContaining({ reportDomain: 'example.com', reportSubmitter: 'google.com', contentType: 'multipart/report' }));
@@ -476,6 +505,9 @@ describeSamples('the shared sample corpus through the processor', () => {
       expect(store.get(r.reportKey!)).toBeDefined();
       for (const k of r.rollupKeys!) expect(store.get(k)).toBeDefined();
       expect(metrics().get('Reports|Channel=' + (file.endsWith('.eml') ? 'email' : 'https'))).toBe(1);
+      // Their signers' keys cannot be fetched offline: with no key, a real email counts as unverified.
+      if (file.endsWith('.eml')) expect([AuthenticationStatus.DKIM_FAIL, AuthenticationStatus.DKIM_NONE]).toContain(r.authentication?.status);
+      expect(metrics().get('Reports|Verified=false')).toBe(1);
     }
   });
 
@@ -518,18 +550,22 @@ describe('a real SMTP delivery on loopback, through the same MIME path', () => {
   const transport = () => createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, connectionTimeout: 5000 });
 
   test('an RFC 8460 report email sent over SMTP, stored as SES would, is parsed and stored', async () => {
-    const sent = reportEmail(gz(GOOD), { messageId: 'smtp-1' });
+    const sent = await signed(reportEmail(gz(GOOD), { messageId: 'smtp-1' }));
     await transport().sendMail({ envelope: { from: 'noreply-smtp-tls-reporting@google.com', to: ['tlsrpt@tlsrpt.example.com'] }, raw: sent });
     expect(received).toHaveLength(1);
     // SES prepends its own trace header; the bytes as received go to the bucket.
     const stored = Buffer.concat([Buffer.from('Received: from mail.google.com by inbound-smtp.us-east-1.amazonaws.com with SMTP id smtp1\r\n'), received[0]]);
     const r = await deliver('raw/channel=email/smtp1loopbackmessage', stored);
     expect(r.outcome).toBe(ProcessOutcome.STORED);
+    // SES's trace header above the signature does not break it.
+    expect(r.authentication?.status).toBe(AuthenticationStatus.VERIFIED);
     expect(metrics().get('FailedSessions|Domain=example.com')).toBe(7);
   });
 
-  test('a report composed by nodemailer (multipart/mixed, gzip attachment) is read too', async () => {
-    await transport().sendMail({
+  test('a report composed and DKIM-signed by nodemailer (multipart/mixed, gzip attachment) is read and verified too', async () => {
+    const key = lab.key('microsoft.com', 'selector1');
+    const signing = createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, connectionTimeout: 5000, dkim: { domainName: 'microsoft.com', keySelector: 'selector1', privateKey: key.privateKey } });
+    await signing.sendMail({
       from: 'tlsrpt-noreply@microsoft.com',
       to: 'tlsrpt@tlsrpt.example.com',
       subject: 'Report Domain: example.org Submitter: microsoft.com Report-ID: <ms-1@microsoft.com>',
@@ -545,8 +581,142 @@ describe('a real SMTP delivery on loopback, through the same MIME path', () => {
     });
     const r = await deliver('raw/channel=email/smtp2loopbackmessage', received[received.length - 1]);
     expect(r.outcome).toBe(ProcessOutcome.STORED);
+    expect(r.authentication).toMatchObject({ status: AuthenticationStatus.VERIFIED, reporterDomain: 'microsoft.com' });
     const m = metrics();
     expect(m.get('FailedSessions|Domain=example.org,Reporter=Microsoft')).toBe(2);
     expect(m.get('FailedSessions|Domain=example.org,MxHost=mx.example.org')).toBe(2);
+  });
+});
+
+describe('trusted evidence: authentication, copies, metrics exactly once', () => {
+  const FAILING = report('Google Inc.', '2026-11-20T00:00:00Z_example.com', [policy('example.com', 263, [{ type: 'certificate-expired', count: 37, mx: 'mx1.example.com' }])]);
+  const FORGED = report('Google Inc.', '2026-11-20T00:00:00Z_example.com', [policy('example.com', 1_000_000, [])]);
+  const storedRollups = (domain = 'example.com') =>
+    [...store.entries()].filter(([k]) => k.startsWith(`rollups/domain=${domain}/`)).map(([, v]) => aggregate.rollupFromJson(JSON.parse(v.body.toString())));
+
+  test('a forged HTTPS copy sent first with a real report\'s idempotency key neither replaces it nor hides its failure metrics', async () => {
+    const forged = await deliver(httpsKey('forged-1'), gz(FORGED), 'application/tlsrpt+gzip');
+    const real = await deliver('raw/channel=email/real-google-1', await signed(reportEmail(gz(FAILING))));
+    expect([forged.outcome, real.outcome]).toEqual([ProcessOutcome.STORED, ProcessOutcome.STORED]);
+    expect(real.reportKey).not.toBe(forged.reportKey);
+    expect(metrics().get('FailedSessions|Domain=example.com,Verified=true')).toBe(37);
+    expect(metrics().get('FailedSessions|')).toBe(37);
+    const [merged] = aggregate.mergeRollups(storedRollups());
+    expect(merged.contributions.map((c) => [c.authentication.status, c.failedSessions])).toEqual([
+      ['verified', 37],
+      ['https-unauthenticated', 0],
+    ]);
+    expect(merged.totals).toMatchObject({ reports: 1, failedSessions: 37, conflictingCopies: 1 });
+  });
+
+  test('a temporary DNS failure throws before anything is written; the retry stores the verified copy', async () => {
+    const key = 'raw/channel=email/dns-flaky-1';
+    const message = await signed(reportEmail(gz(GOOD)));
+    store.set(key, { body: message });
+    const servfail = deps({
+      authenticate: (m, at) =>
+        authenticateReportEmail(m, {
+          resolveTxt: async () => {
+            throw Object.assign(new Error('queryTxt ESERVFAIL'), { code: 'ESERVFAIL' });
+          },
+          receivedAt: at,
+        }),
+    });
+    await expect(handler({ Records: [record(key, message.length)] }, undefined, servfail)).rejects.toThrow(/temporary DNS failure while verifying the DKIM signature of raw\/channel=email\/dns-flaky-1/);
+    expect([...store.keys()]).toEqual([key]);
+    expect(cloudwatch.commandCalls(PutMetricDataCommand)).toHaveLength(0);
+    const retry = await handler({ Records: [record(key, message.length)] }, undefined, deps());
+    expect(retry.results[0]).toMatchObject({ outcome: ProcessOutcome.STORED, authentication: { status: AuthenticationStatus.VERIFIED } });
+  });
+
+  test('the configuration is loaded before any write: when it cannot be read, nothing is written', async () => {
+    const key = httpsKey('cfg-1');
+    store.set(key, { body: gz(GOOD), contentType: 'application/tlsrpt+gzip' });
+    await expect(handler({ Records: [record(key, 10)] }, undefined, deps({ config: async () => Promise.reject(new Error('AccessDenied')) }))).rejects.toThrow('AccessDenied');
+    expect([...store.keys()]).toEqual([key]);
+  });
+
+  /** Makes the first store write matching `hit` fail with a 500, once. */
+  function failStoreWriteOnce(hit: (key: string) => boolean): void {
+    let failed = false;
+    const original = store.set.bind(store);
+    store.set = (k, v) => {
+      if (!failed && hit(k)) {
+        failed = true;
+        throw Object.assign(new Error('InternalError'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+      }
+      return original(k, v);
+    };
+  }
+
+  async function failThenRetry(key: string): Promise<ProcessResult> {
+    store.set(key, { body: gz(GOOD), contentType: 'application/tlsrpt+gzip' });
+    await expect(handler({ Records: [record(key, 10)] }, undefined, deps())).rejects.toThrow('InternalError');
+    const retry = await handler({ Records: [record(key, 10)] }, undefined, deps());
+    expect([...store.keys()].filter((k) => k.startsWith('rollups/'))).toHaveLength(2);
+    expect([...store.keys()].filter((k) => k.endsWith('.done'))).toHaveLength(1);
+    return retry.results[0];
+  }
+
+  test('CloudWatch fails once: the retry puts the metrics exactly once', async () => {
+    let accepted = 0;
+    let failed = false;
+    cloudwatch.on(PutMetricDataCommand).callsFake(() => {
+      if (!failed) {
+        failed = true;
+        throw Object.assign(new Error('InternalError'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+      }
+      accepted++;
+      return {};
+    });
+    expect((await failThenRetry(httpsKey('retry-metrics'))).outcome).toBe(ProcessOutcome.STORED);
+    expect(accepted).toBe(1);
+  });
+
+  test('a rollup write fails once (after the first write): the retry puts the metrics exactly once', async () => {
+    failStoreWriteOnce((k) => k.startsWith('rollups/domain=unlisted.org/'));
+    expect((await failThenRetry(httpsKey('retry-rollup'))).outcome).toBe(ProcessOutcome.STORED);
+    expect(metrics().get('Reports|Channel=https')).toBe(1);
+  });
+
+  test('a retry after the metrics and the marker are written puts nothing again', async () => {
+    const key = httpsKey('retry-after-done');
+    await deliver(key, gz(GOOD), 'application/tlsrpt+gzip');
+    const again = await handler({ Records: [record(key, 10)] }, undefined, deps());
+    expect(again.results[0].outcome).toBe(ProcessOutcome.STORED);
+    expect(metrics().get('Reports|Channel=https')).toBe(1);
+  });
+
+  test('the one window left: the marker write itself fails after the metrics, so the retry puts them again', async () => {
+    // CloudWatch has no conditional put; the marker is written after the metrics (never before:
+    // a crash in between would then lose them). This test pins the documented behaviour.
+    failStoreWriteOnce((k) => k.endsWith('.done'));
+    expect((await failThenRetry(httpsKey('retry-marker'))).outcome).toBe(ProcessOutcome.STORED);
+    expect(metrics().get('Reports|Channel=https')).toBe(2);
+  });
+
+  test('two raw objects with the same copy (a duplicate delivery) meter it once, whichever comes first', async () => {
+    const message = await signed(reportEmail(gz(GOOD)));
+    const [a, b] = await Promise.all([deliver('raw/channel=email/dup-a', message), deliver('raw/channel=email/dup-b', message)]);
+    expect([a.outcome, b.outcome].sort()).toEqual([ProcessOutcome.DUPLICATE, ProcessOutcome.STORED]);
+    expect(metrics().get('Reports|Channel=email')).toBe(1);
+  });
+
+  test('rollup writes go through a bounded pool', async () => {
+    const many = report('Google Inc.', 'many', Array.from({ length: 60 }, (_, i) => policy(`d${i}.example.com`, 1, [], [`mx.d${i}.example.com`])));
+    let inFlight = 0;
+    let most = 0;
+    s3.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight--;
+      if (input.IfNoneMatch === '*' && store.has(input.Key!)) throw Object.assign(new Error('exists'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+      store.set(input.Key!, { body: bodyBuffer(input.Body) });
+      return {};
+    });
+    const r = await deliver(httpsKey('many-1'), gz(many), 'application/tlsrpt+gzip', deps({ writeConcurrency: 4 }));
+    expect(r.rollupKeys).toHaveLength(60);
+    expect(most).toBe(4);
   });
 });

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import { isReportRejectedError, normalizeReportValue, ReportRejectedError, rollupKey, rollupsOf } from '../../lib/reports';
+import { isReportRejectedError, normalizeReportValue, reportCopyId, ReportRejectedError, rollupKey, rollupsOf } from '../../lib/reports';
 
 /** The shared sample corpus (beside the repo: ../shared/tlsrpt-samples). */
 export const SAMPLES_DIR = path.resolve(__dirname, '../../../shared/tlsrpt-samples');
@@ -247,7 +247,8 @@ export function body(text: string): GetObjectCommandOutput['Body'] {
 }
 
 export function storedRollup(day: string, org = 'Google Inc.', success = 100): { key: string; text: string } {
-  const [r] = rollupsOf(normalizeReportValue(reportJson({ day, org, success })));
-  return { key: rollupKey(r.domain, r.day, r.contributions[0].idempotencyKey), text: JSON.stringify(r) };
+  const rollups = rollupsOf(normalizeReportValue(reportJson({ day, org, success })));
+  const [r] = rollups;
+  return { key: rollupKey(r.domain, r.day, r.contributions[0].idempotencyKey, reportCopyId(rollups)), text: JSON.stringify(r) };
 }
 

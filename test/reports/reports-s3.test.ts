@@ -37,8 +37,8 @@ describe('readRollupsFromS3', () => {
 
   test('objects that cannot be read or are not rollups are reported as failed', async () => {
     const a = storedRollup('2026-11-20');
-    const broken = rollupKey('example.com', '2026-11-20', 'ffffffffffffffffffffffffffffffff');
-    const denied = rollupKey('example.com', '2026-11-21', 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee');
+    const broken = rollupKey('example.com', '2026-11-20', 'ffffffffffffffffffffffffffffffff', '0000000000000001');
+    const denied = rollupKey('example.com', '2026-11-21', 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', '0000000000000002');
     s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: a.key }, { Key: broken }, { Key: denied }] });
     s3.on(GetObjectCommand, { Key: a.key }).resolves({ Body: body(a.text) });
     s3.on(GetObjectCommand, { Key: broken }).resolves({ Body: body('{"schemaVersion":1,"domain":"example.com","day":"2026-11-20","contributions":[{}]}') });

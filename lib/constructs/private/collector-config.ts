@@ -48,7 +48,7 @@ export enum TlsRptMetric {
 export enum TlsRptDimension {
   /** A configured policy domain, or `other`. */
   DOMAIN = 'Domain',
-  /** A configured reporter name (matched against `organization-name`), or `other`. */
+  /** A configured reporter name (matched against the verified signing domain), or `other` (also for every unverified report). */
   REPORTER = 'Reporter',
   /** The policy type the sessions were counted from: `sts`, `tlsa`, `no-policy-found` or `other`. */
   POLICY_TYPE = 'PolicyType',
@@ -58,6 +58,8 @@ export enum TlsRptDimension {
   MX_HOST = 'MxHost',
   /** `email` or `https`. */
   CHANNEL = 'Channel',
+  /** `true` for a DKIM-verified report, `false` for any other (see `AuthenticationStatus`). */
+  VERIFIED = 'Verified',
   /** The quarantine reason code. */
   REASON = 'Reason',
 }

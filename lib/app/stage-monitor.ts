@@ -1,0 +1,49 @@
+import { Duration, Stack, Tags } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { ResolvedStage } from '../config/stage-config';
+import { MtaStsMonitor, MtaStsMonitorDomain } from '../constructs/mta-sts-monitor';
+import { TlsRptCollector } from '../constructs/tls-rpt-collector';
+
+/**
+ * The stage's drift monitor (when `stage.monitor` is set, or by default for a stage with an
+ * `enforce` domain): in the collector's stack when the stage has one (it reads the rollups and
+ * joins the collector's dashboard), otherwise in its own stack `MtaSts<Stage>Monitor`.
+ */
+export function buildStageMonitor(app: Construct, stage: ResolvedStage, collector?: { stack: Stack; collector: TlsRptCollector }): MtaStsMonitor | undefined {
+  const m = stage.monitor;
+  if (m === undefined) return undefined;
+  let stack = collector?.stack;
+  if (!stack) {
+    stack = new Stack(app, `MtaSts${pascal(stage.name)}Monitor`, {
+      env: { account: stage.account, region: stage.region },
+      description: `cdk-mta-sts: MTA-STS drift monitor (stage ${stage.name})`,
+    });
+    Tags.of(stack).add('cdk-mta-sts:stage', stage.name);
+  }
+  return new MtaStsMonitor(stack, 'MtaStsMonitor', {
+    monitorName: stage.name,
+    interval: Duration.minutes(m.intervalMinutes),
+    alarmTopic: m.alarmTopicArn ? sns.Topic.fromTopicArn(stack, 'MonitorAlarmTopic', m.alarmTopicArn) : undefined,
+    domains: stage.domains.map((d) =>
+      MtaStsMonitorDomain.of({
+        domainName: d.domainName,
+        mode: d.policy.mode,
+        mx: [...d.policy.mx],
+        maxAge: Duration.seconds(d.policy.maxAgeSeconds),
+        tlsRptDestinations: d.tlsRpt.length > 0 ? d.tlsRpt : undefined,
+      }),
+    ),
+    rollups: collector ? { bucket: collector.collector.bucket } : undefined,
+    dashboard: collector?.collector.dashboard,
+  });
+}
+
+/** PascalCase of a stage name, as the other stack ids of the stage write it. */
+function pascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
+}

@@ -1,0 +1,196 @@
+// The stacks the app makes for a stage, computed without CDK: their ids (which the app uses and
+// the config check compares) and an estimate of each domain stack's size against
+// CloudFormation's limits, so that a stage too big for a stack is refused with the group, the
+// count and the fix before CDK fails with a stack trace.
+import { MtaStsMode } from '../policy/mode';
+import { renderTlsRptRecord } from '../policy/records';
+import type { ResolvedDomain, ResolvedStage } from './stage-config';
+
+/** CloudFront's certificates live here: a stage elsewhere gets us-east-1 certificate stacks. */
+export const CERTIFICATE_REGION = 'us-east-1';
+
+/** CloudFormation: at most 500 resources in a stack. */
+export const MAX_STACK_RESOURCES = 500;
+
+/**
+ * CloudFormation: at most 1 MB for a template read from S3 (`cdk deploy` uploads the template
+ * file as synthesized). Taken as 1 000 000 bytes, the lower reading of "1 MB".
+ */
+export const MAX_TEMPLATE_BYTES = 1_000_000;
+
+/** PascalCase of a stage or group name, for stack ids. */
+export function pascalName(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
+}
+
+/** The id (and CloudFormation name) of the stack of group `group` in stage `stage`. */
+export function domainStackId(stage: string, group: string): string {
+  return `MtaSts${pascalName(stage)}${pascalName(group)}`;
+}
+
+/** The id of the us-east-1 certificate stack of group `group` in stage `stage`. */
+export function certificateStackId(stage: string, group: string): string {
+  return `${domainStackId(stage, group)}Certificates`;
+}
+
+/** The id of the stage's TLS-RPT collector stack. */
+export function collectorStackId(stage: string): string {
+  return `MtaSts${pascalName(stage)}Collector`;
+}
+
+/**
+ * What one domain stack holds, in resources. Measured from synthesized templates; the test
+ * (test/config/stage-stacks.test.ts) synthesizes each case and fails when a construct changes.
+ */
+const RESOURCES = {
+  /** Bucket, BucketPolicy, OriginAccessControl, Distribution, PolicyDeployment, A, AAAA, `_mta-sts` TXT. */
+  perDomain: 8,
+  /** The certificate, in the domain stack when the stage is in us-east-1. */
+  certificate: 1,
+  /** The MX guard resource (modes testing and enforce). */
+  mxGuard: 1,
+  /** The `_smtp._tls` TXT record. */
+  tlsRptRecord: 1,
+  /** Per stack: the policy publisher's LogGroup, Role, Policy and Function. */
+  publisher: 4,
+  /** Per stack with an MX guard: its LogGroup, Role, Policy and Function. */
+  mxGuardProvider: 4,
+  /** Per stack outside us-east-1: the cross-region reader of the certificate ARNs. */
+  crossRegionReader: 3,
+};
+
+/**
+ * CDK moves the statements of a role past IAM's inline policy size into managed policies of their
+ * own (one resource each). Measured: none up to 19 domains a stack, then at most one more every
+ * 10 domains (each domain adds publisher statements and, with its own zone, an MX guard grant).
+ */
+function iamOverflowPolicies(domains: number): number {
+  return Math.max(0, Math.ceil((domains - 19) / 10));
+}
+
+/**
+ * Template bytes, as the file `cdk synth` writes. An upper bound fitted on synthesized templates
+ * (the test checks it is at least the real size and at most 15% over): per stack its providers,
+ * per domain a base plus the domain name (it is in many names and logical ids), the policy body
+ * (in the publication and, as mx, in the MX guard) and the TLS-RPT record.
+ */
+const BYTES = {
+  publisher: 3_500,
+  mxGuardProvider: 2_650,
+  crossRegionReader: 2_300,
+  perDomain: 8_150,
+  perDomainNameChar: 40,
+  perPolicyChar: 1.1,
+  mxGuard: 950,
+  mxGuardPerPolicyChar: 1.15,
+  tlsRptRecord: 200,
+  perTlsRptChar: 1.5,
+};
+
+/** The estimated size of one domain stack. */
+export interface StackEstimate {
+  readonly stackId: string;
+  readonly group: string;
+  readonly domains: number;
+  readonly resources: number;
+  readonly templateBytes: number;
+}
+
+function hasMxGuard(d: ResolvedDomain): boolean {
+  return d.policy.mode !== MtaStsMode.NONE;
+}
+
+function domainResources(d: ResolvedDomain, inStackCertificate: boolean): number {
+  return RESOURCES.perDomain + (inStackCertificate ? RESOURCES.certificate : 0) + (hasMxGuard(d) ? RESOURCES.mxGuard : 0) + (d.tlsRpt.length > 0 ? RESOURCES.tlsRptRecord : 0);
+}
+
+function domainBytes(d: ResolvedDomain): number {
+  const policy = d.policy.text.length;
+  const guard = hasMxGuard(d) ? BYTES.mxGuard + BYTES.mxGuardPerPolicyChar * policy : 0;
+  const tlsRpt = d.tlsRpt.length > 0 ? BYTES.tlsRptRecord + BYTES.perTlsRptChar * renderTlsRptRecord(d.tlsRpt).length : 0;
+  return BYTES.perDomain + BYTES.perDomainNameChar * d.domainName.length + BYTES.perPolicyChar * policy + guard + tlsRpt;
+}
+
+/**
+ * Estimates the stack of `domains` (one group of `stage`): resources and template bytes, as
+ * the app builds it. Also returns how many of the domains, in order, fit both limits.
+ */
+export function estimateDomainStack(stage: ResolvedStage, group: string, domains: readonly ResolvedDomain[]): StackEstimate & { readonly fitting: number } {
+  const inStackCertificate = stage.region === CERTIFICATE_REGION;
+  let perDomainResources = 0;
+  let perDomainBytes = 0;
+  let guard = false;
+  let bytes = 0;
+  let fitting = 0;
+  let resources = 0;
+  domains.forEach((d, i) => {
+    perDomainResources += domainResources(d, inStackCertificate);
+    perDomainBytes += domainBytes(d);
+    guard ||= hasMxGuard(d);
+    const fixed = RESOURCES.publisher + (guard ? RESOURCES.mxGuardProvider : 0) + (inStackCertificate ? 0 : RESOURCES.crossRegionReader);
+    resources = fixed + perDomainResources + iamOverflowPolicies(i + 1);
+    bytes = BYTES.publisher + (guard ? BYTES.mxGuardProvider : 0) + (inStackCertificate ? 0 : BYTES.crossRegionReader) + perDomainBytes;
+    if (resources <= MAX_STACK_RESOURCES && bytes <= MAX_TEMPLATE_BYTES) fitting = i + 1;
+  });
+  return { stackId: domainStackId(stage.name, group), group, domains: domains.length, resources, templateBytes: Math.round(bytes), fitting };
+}
+
+/** The stage's domains by stack group, in config order. */
+export function groupsOf(stage: ResolvedStage): Map<string, ResolvedDomain[]> {
+  const groups = new Map<string, ResolvedDomain[]>();
+  for (const d of stage.domains) groups.set(d.stack, [...(groups.get(d.stack) ?? []), d]);
+  return groups;
+}
+
+/**
+ * The problems of a stage's stacks: two groups (or a group and the collector, or a certificate
+ * stack) that would make stacks of one id, and a group whose stack would exceed CloudFormation's
+ * 500 resources or 1 MB template. Each names the group, the count and the fix.
+ *
+ * @param where the JSON path of the stage, for messages
+ */
+export function stageStackProblems(stage: ResolvedStage, where: string): string[] {
+  const groups = groupsOf(stage);
+  const problems = stackIdProblems(stage, groups, where);
+  for (const [group, domains] of groups) {
+    const e = estimateDomainStack(stage, group, domains);
+    const fix =
+      `move domains of this group to another one with their "stack" key in mtaSts.domains ` +
+      `(${e.fitting === 1 ? 'only the first fits' : `the first ${e.fitting} fit`} in one stack)`;
+    if (e.resources > MAX_STACK_RESOURCES) {
+      problems.push(
+        `${where}: stack group "${group}" has ${e.domains} domains, which make about ${e.resources} resources in stack ${e.stackId}, ` +
+          `more than the ${MAX_STACK_RESOURCES} CloudFormation allows in a stack: ${fix}`,
+      );
+    } else if (e.templateBytes > MAX_TEMPLATE_BYTES) {
+      problems.push(
+        `${where}: stack group "${group}" has ${e.domains} domains, which make a template of about ${e.templateBytes} bytes for stack ${e.stackId}, ` +
+          `more than the ${MAX_TEMPLATE_BYTES} (1 MB) CloudFormation allows (long mx lists make it big): ${fix}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Two owners of one stack id: CDK would refuse the second ("There is already a Construct"). */
+function stackIdProblems(stage: ResolvedStage, groups: Map<string, ResolvedDomain[]>, where: string): string[] {
+  const owners = new Map<string, string[]>();
+  const own = (id: string, owner: string) => owners.set(id, [...(owners.get(id) ?? []), owner]);
+  const describe = (group: string) => `stack group "${group}" (${groups.get(group)!.map((d) => d.domainName).join(', ')})`;
+  for (const group of groups.keys()) {
+    own(domainStackId(stage.name, group), describe(group));
+    if (stage.region !== CERTIFICATE_REGION) own(certificateStackId(stage.name, group), `the certificate stack of ${describe(group)}`);
+  }
+  if (stage.collector) own(collectorStackId(stage.name), 'the stage\'s collector');
+  return [...owners]
+    .filter(([, who]) => who.length > 1)
+    .map(
+      ([id, who]) =>
+        `${where}: ${who.join(' and ')} would make the same stack ${id} (stack ids keep only letters and digits, and capitalise each word): ` +
+        'give the domains of one of them another "stack" value in mtaSts.domains, or the same one to put them in one stack',
+    );
+}

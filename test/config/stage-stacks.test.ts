@@ -1,0 +1,116 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { buildStage } from '../../lib/app/build-app';
+import { ConfigError, parseConfig, resolveStage } from '../../lib/config/stage-config';
+import { estimateDomainStack, groupsOf, MAX_STACK_RESOURCES } from '../../lib/config/stage-stacks';
+
+interface Shape {
+  readonly region: string;
+  readonly mode: string;
+  readonly tlsRpt: boolean;
+  /** mx patterns a domain. */
+  readonly mx?: number;
+  /** Characters of each domain name. */
+  readonly nameLength?: number;
+}
+
+/** `n` domains of one shape in one stack group "Bulk", each in its own zone (the worst case for IAM grants). */
+function config(n: number, s: Shape) {
+  const name = (i: number) => `d${i}`.padEnd((s.nameLength ?? 16) - '.example.com'.length, 'x') + '.example.com';
+  return {
+    domains: Object.fromEntries(
+      Array.from({ length: n }, (_, i) => [
+        name(i),
+        {
+          hostedZoneId: `Z${i}`.padEnd(21, 'A'),
+          hostedZoneName: 'example.com',
+          mx: Array.from({ length: s.mx ?? 1 }, (_, j) => `mx${j}.${name(i)}`),
+          stack: 'Bulk',
+          ...(s.tlsRpt ? { tlsRpt: ['mailto:tlsrpt@reports.example.com'] } : {}),
+        },
+      ]),
+    ),
+    stages: { prod: { account: '111111111111', region: s.region, mode: s.mode } },
+    defaultStage: 'prod',
+  };
+}
+
+/** Synthesizes the group's stack as the app does, CDK's own resource check off, and measures it. */
+function measure(n: number, s: Shape) {
+  const stage = resolveStage(parseConfig(config(n, s)));
+  const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 0 } });
+  const built = buildStage(app, stage);
+  const asm = app.synth();
+  const artifact = asm.getStackByName(built.stacks.get('Bulk')!.stackName);
+  const actual = { resources: Object.keys(artifact.template.Resources).length, bytes: statSync(join(asm.directory, artifact.templateFile)).size };
+  const estimate = estimateDomainStack(stage, 'Bulk', groupsOf(stage).get('Bulk')!);
+  return { actual, estimate };
+}
+
+const shapes: Shape[] = ['us-east-1', 'eu-west-1'].flatMap((region) =>
+  ['testing', 'none'].flatMap((mode) => [false, true].map((tlsRpt) => ({ region, mode, tlsRpt }))),
+);
+
+describe('the stack estimate, measured against synthesized templates', () => {
+  test.each(shapes)('resources are exact for 1 and 3 domains: %j', (shape) => {
+    for (const n of [1, 3]) {
+      const { actual, estimate } = measure(n, shape);
+      expect([n, estimate.resources]).toEqual([n, actual.resources]);
+    }
+  });
+
+  test.each([
+    ...shapes.map((s) => [s, 3] as const),
+    [{ region: 'us-east-1', mode: 'testing', tlsRpt: true, nameLength: 56, mx: 40 }, 3] as const,
+    [{ region: 'eu-west-1', mode: 'enforce', tlsRpt: false, mx: 400 }, 2] as const,
+  ])('template bytes: at least the real size, at most 15%% over: %j', (shape, n) => {
+    const { actual, estimate } = measure(n, shape);
+    expect(estimate.templateBytes).toBeGreaterThanOrEqual(actual.bytes);
+    expect(estimate.templateBytes).toBeLessThanOrEqual(actual.bytes * 1.15);
+  });
+
+  test('past 19 domains (IAM overflow policies): at least the real count, at most 3 over', () => {
+    const { actual, estimate } = measure(34, { region: 'us-east-1', mode: 'testing', tlsRpt: true });
+    expect(estimate.resources).toBeGreaterThanOrEqual(actual.resources);
+    expect(estimate.resources - actual.resources).toBeLessThanOrEqual(3);
+  });
+
+  test.each([
+    [{ region: 'us-east-1', mode: 'testing', tlsRpt: true }, 44],
+    [{ region: 'eu-west-1', mode: 'enforce', tlsRpt: false }, 53],
+  ])('the largest group the check accepts synthesizes within 500 resources; one more is refused: %j', (shape, most) => {
+    const { actual, estimate } = measure(most, shape);
+    expect(estimate.resources).toBeLessThanOrEqual(MAX_STACK_RESOURCES);
+    expect(actual.resources).toBeLessThanOrEqual(MAX_STACK_RESOURCES);
+    expect(() => parseConfig(config(most + 1, shape))).toThrow(ConfigError);
+  });
+});
+
+describe('the config check refuses a stack CloudFormation would refuse', () => {
+  test('45 domains in one group: the group, the count and the fix, not CDK\'s TooManyResourcesInStack', () => {
+    let error: unknown;
+    try {
+      parseConfig(config(45, { region: 'us-east-1', mode: 'testing', tlsRpt: true }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(
+      'mtaSts.stages.prod: stack group "Bulk" has 45 domains, which make about 506 resources in stack MtaStsProdBulk, more than the 500 CloudFormation allows in a stack: ' +
+        'move domains of this group to another one with their "stack" key in mtaSts.domains (the first 44 fit in one stack)',
+    );
+  });
+
+  test('a group whose policies are too big for a 1 MB template: the group, the bytes and the fix', () => {
+    expect(() => parseConfig(config(8, { region: 'us-east-1', mode: 'testing', tlsRpt: false, mx: 2500 }))).toThrow(
+      /^mtaSts.stages.prod: stack group "Bulk" has 8 domains, which make a template of about \d{7} bytes for stack MtaStsProdBulk, more than the 1000000 \(1 MB\) CloudFormation allows \(long mx lists make it big\): move domains of this group to another one with their "stack" key in mtaSts.domains \(the first \d fit in one stack\)$/,
+    );
+  });
+
+  test('the default (a stack per domain) is never near the limits', () => {
+    const c = config(60, { region: 'us-east-1', mode: 'testing', tlsRpt: true });
+    for (const d of Object.values(c.domains)) delete (d as { stack?: string }).stack;
+    expect(resolveStage(parseConfig(c)).domains).toHaveLength(60);
+  });
+});
