@@ -4,3 +4,4 @@ export * from './reports';
 export * from './constructs/mta-sts';
 export * from './constructs/tls-rpt-collector';
 export * from './constructs/mta-sts-certificate';
+export * from './constructs/mta-sts-monitor';
