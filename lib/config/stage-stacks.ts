@@ -176,6 +176,8 @@ export function stageStackProblems(stage: ResolvedStage, where: string): string[
   return problems;
 }
 
+const CERTIFICATES_OF = 'the certificate stack of ';
+
 /** Two owners of one stack id: CDK would refuse the second ("There is already a Construct"). */
 function stackIdProblems(stage: ResolvedStage, groups: Map<string, ResolvedDomain[]>, where: string): string[] {
   const owners = new Map<string, string[]>();
@@ -183,11 +185,12 @@ function stackIdProblems(stage: ResolvedStage, groups: Map<string, ResolvedDomai
   const describe = (group: string) => `stack group "${group}" (${groups.get(group)!.map((d) => d.domainName).join(', ')})`;
   for (const group of groups.keys()) {
     own(domainStackId(stage.name, group), describe(group));
-    if (stage.region !== CERTIFICATE_REGION) own(certificateStackId(stage.name, group), `the certificate stack of ${describe(group)}`);
+    if (stage.region !== CERTIFICATE_REGION) own(certificateStackId(stage.name, group), `${CERTIFICATES_OF}${describe(group)}`);
   }
   if (stage.collector) own(collectorStackId(stage.name), 'the stage\'s collector');
+  // Two certificate stacks collide only when their groups' stacks do: that is reported already.
   return [...owners]
-    .filter(([, who]) => who.length > 1)
+    .filter(([, who]) => who.length > 1 && !who.every((w) => w.startsWith(CERTIFICATES_OF)))
     .map(
       ([id, who]) =>
         `${where}: ${who.join(' and ')} would make the same stack ${id} (stack ids keep only letters and digits, and capitalise each word): ` +

@@ -60,4 +60,9 @@ describe('mta-sts policy', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown option '--nope'/);
   });
+
+  test.each(['constructor', '__proto__', 'toString'])('--stage %s is no such stage (own stages only)', async (name) => {
+    const r = await run('policy', '--config', CDK_JSON, '--stage', name);
+    expect([r.code, r.err]).toEqual([2, `mta-sts: stage "${name}" is not in mtaSts.stages; known stages: dev, prod\n`]);
+  });
 });
