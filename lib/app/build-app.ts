@@ -1,4 +1,4 @@
-import { App, Duration, Stack, Tags } from 'aws-cdk-lib';
+import { Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
@@ -31,7 +31,7 @@ function zoneIn(scope: Construct, d: { hostedZoneId: string; hostedZoneName: str
  * of the stage (their `_smtp._tls` records point at it unless they have their own `tlsRpt`).
  * It takes no reference from the domain stacks: its destinations are plain strings.
  */
-function buildCollector(app: App, stage: ResolvedStage, c: ResolvedCollector): { stack: Stack; collector: TlsRptCollector } {
+function buildCollector(app: Construct, stage: ResolvedStage, c: ResolvedCollector): { stack: Stack; collector: TlsRptCollector } {
   const stack = new Stack(app, collectorStackId(stage.name), {
     env: { account: stage.account, region: stage.region },
     description: `cdk-mta-sts: TLS-RPT report collector (stage ${stage.name})`,
@@ -52,7 +52,7 @@ function buildCollector(app: App, stage: ResolvedStage, c: ResolvedCollector): {
  * is not in us-east-1, each group also gets a us-east-1 stack holding its certificates, passed
  * over with cross-region references. A stage with a `collector` gets its TLS-RPT collector stack.
  */
-export function buildStage(app: App, stage: ResolvedStage): StageStacks {
+export function buildStage(app: Construct, stage: ResolvedStage): StageStacks {
   const stacks = new Map<string, Stack>();
   const certificateStacks = new Map<string, Stack>();
   const domains = new Map<string, MtaSts>();

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { packageVersion } from './version';
 
 /** An error the CLI prints as one line (no stack trace) before exiting with `exitCode`. */
 export class CliError extends Error {
@@ -59,6 +60,7 @@ export function buildProgram(ctx: CliContext): Command {
   const io = ctx;
   const program = new Command('mta-sts')
     .description('Publish, check and promote MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) for mail domains')
+    .version(packageVersion(), '-V, --version', 'print the version of cdk-mta-sts')
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
