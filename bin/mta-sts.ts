@@ -2,6 +2,11 @@
 // program, not lib/cli: runCli loads only the module of the command being run.
 import { runCli } from '../lib/cli/program';
 
+// The AWS SDK's notice about Node.js versions is for developers of the SDK's users, not for a
+// person running this command (their one-line error would follow eight lines of it). It is read
+// when a client is created, so setting it here, before any command runs, is enough.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 runCli(process.argv.slice(2), {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),

@@ -1,7 +1,12 @@
-// Public API: the pure RFC core (policy and reports) and the constructs. Never handlers or the CLI.
-export * from './policy';
-export * from './reports';
+// The jsii API: the constructs, their props, enums and the few classes they take, usable from
+// TypeScript, Python, Java, .NET and Go. The pure RFC core (free functions included) is
+// TypeScript-only, at the subpath `cdk-mta-sts/core`. Never handlers or the CLI.
+export { MtaStsMode } from './policy/mode';
+export { TlsRptDestination } from './policy/tls-rpt-destination';
+export { MtaStsPolicy, MtaStsPolicyOptions } from './policy/policy';
+export { Finding, Severity } from './policy/findings';
 export * from './constructs/mta-sts';
 export * from './constructs/tls-rpt-collector';
 export * from './constructs/mta-sts-certificate';
 export * from './constructs/mta-sts-monitor';
+export * from './app/mta-sts-stages';

@@ -3,4 +3,5 @@ import './policy-command';
 import './check-command';
 import './reports-command';
 import './plan-command';
+import './init-command';
 export { runCli, buildProgram, CliError } from './program';

@@ -31,7 +31,7 @@ export interface MtaStsPolicyOptions {
   /** The mode. (Checked at run time too: JavaScript callers and configuration can pass anything.) */
   readonly mode: MtaStsMode;
   /** The MX patterns; order and duplicates do not matter. */
-  readonly mx: readonly string[];
+  readonly mx: string[];
   /**
    * How long senders may cache the policy, in seconds.
    * @default - `defaultMaxAgeSeconds(mode)`
@@ -159,7 +159,7 @@ export class MtaStsPolicy {
   /** The mode. */
   public readonly mode: MtaStsMode;
   /** The normalised MX patterns, de-duplicated and sorted. */
-  public readonly mx: readonly string[];
+  public readonly mx: string[];
   /** `max_age` in seconds. */
   public readonly maxAgeSeconds: number;
   /** The exact policy body to serve. */
@@ -169,7 +169,7 @@ export class MtaStsPolicy {
   /** Whether `id` was given explicitly rather than derived from the body. */
   public readonly idOverridden: boolean;
   /** Warnings about legal but risky values. */
-  public readonly findings: readonly Finding[];
+  public readonly findings: Finding[];
 
   private constructor(options: MtaStsPolicyOptions, findings: Finding[]) {
     this.mode = modeFromString(options.mode)!;

@@ -15,5 +15,15 @@ export interface NagAcknowledgement {
  * library has reasoned about.
  */
 export function acknowledgeNag(scope: IConstruct | undefined, acks: readonly NagAcknowledgement[]): void {
-  if (scope) Validations.of(scope).acknowledge(...acks);
+  // aws-cdk-lib before 2.257 has no `Validations` (and cdk-nag 3, which reads them, needs 2.257).
+  if (!scope || typeof Validations?.of !== 'function') return;
+  const validations = Validations.of(scope);
+  for (const ack of acks) {
+    try {
+      validations.acknowledge(ack);
+    } catch {
+      // Some 2.2xx releases refuse finding ids containing `::` (`AwsSolutions-IAM4[Policy::...]`);
+      // cdk-nag cannot report such a finding there either, so there is nothing to acknowledge.
+    }
+  }
 }
