@@ -357,6 +357,8 @@ export function resolveStage(config: MtaStsConfig, name?: string): ResolvedStage
   const names = stage.domains ? Object.keys(stage.domains) : Object.keys(config.domains);
   const collector = stage.collector ? resolveCollector(stage.collector) : undefined;
   const domains = names.map((domainName): ResolvedDomain => {
+    // parseConfig refuses this; a config built by hand may still hold it.
+    if (!Object.hasOwn(config.domains, domainName)) throw new ConfigError([unknownDomainProblem(domainName, ['stages', stageName, 'domains', domainName], Object.keys(config.domains))]);
     const d = config.domains[domainName];
     const o = stage.domains?.[domainName] ?? {};
     const mode = modeFromString(o.mode ?? stage.mode)!;

@@ -159,8 +159,10 @@ export function stageStackProblems(stage: ResolvedStage, where: string): string[
   for (const [group, domains] of groups) {
     const e = estimateDomainStack(stage, group, domains);
     const fix =
-      `move domains of this group to another one with their "stack" key in mtaSts.domains ` +
-      `(${e.fitting === 1 ? 'only the first fits' : `the first ${e.fitting} fit`} in one stack)`;
+      e.fitting === 0
+        ? `even its first domain is too big for one stack: give it fewer or shorter mx patterns`
+        : `move domains of this group to another one with their "stack" key in mtaSts.domains ` +
+          `(${e.fitting === 1 ? 'only the first fits' : `the first ${e.fitting} fit`} in one stack)`;
     if (e.resources > MAX_STACK_RESOURCES) {
       problems.push(
         `${where}: stack group "${group}" has ${e.domains} domains, which make about ${e.resources} resources in stack ${e.stackId}, ` +

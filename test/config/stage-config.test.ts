@@ -305,3 +305,9 @@ describe('regions, record lengths and names', () => {
     );
   });
 });
+
+test('resolveStage of a config built by hand, with an override of a domain it does not have: the message, not a TypeError', () => {
+  const c = parseConfig(base());
+  const hand = { ...c, stages: { ...c.stages, dev: { ...c.stages.dev, domains: { constructor: {} } } } };
+  expect(() => resolveStage(hand, 'dev')).toThrow('mtaSts.stages.dev.domains.constructor: "constructor" is not in mtaSts.domains; add it there (hosted zone, mx) or fix the name. Known: example.com, dev.example.com');
+});

@@ -108,6 +108,10 @@ describe('the config check refuses a stack CloudFormation would refuse', () => {
     );
   });
 
+  test('one domain whose policy alone is over 1 MB: the fix is a shorter mx list', () => {
+    expect(() => parseConfig(config(1, { region: 'us-east-1', mode: 'testing', tlsRpt: false, mx: 15_000 }))).toThrow(/stack group "Bulk" has 1 domains, which make a template of about \d+ bytes .*: even its first domain is too big for one stack: give it fewer or shorter mx patterns$/);
+  });
+
   test('the default (a stack per domain) is never near the limits', () => {
     const c = config(60, { region: 'us-east-1', mode: 'testing', tlsRpt: true });
     for (const d of Object.values(c.domains)) delete (d as { stack?: string }).stack;
