@@ -6,9 +6,13 @@ import { resolveStage } from '../config/stage-config';
 import { MtaStsValidationError } from '../policy/findings';
 import { modeFromString, MtaStsMode } from '../policy/mode';
 import { DailyRollup, looksLikeRollup, ReportAggregator, rollupFromJson, RollupFormatError } from '../reports/aggregate';
+import { authenticateReportEmail, fileUnauthenticated, ReportAuthentication } from '../reports/authentication';
+import { parseDnsServer } from '../check/check-options';
+import { txtResolver } from '../net/txt-resolver';
+import { safeText } from '../reports/untrusted-text';
 import { isReportRejectedError } from '../reports/errors';
-import { extractReportInput } from '../reports/input';
-import { assessReadiness, READINESS_DEFAULTS, ReadinessVerdict, readinessWindow } from '../reports/readiness';
+import { extractReportInput, InputFormat } from '../reports/input';
+import { assessReadiness, READINESS_DEFAULTS, ReadinessVerdict, readinessWindow, UnverifiedFailures } from '../reports/readiness';
 import { normalizeReport, normalizeReportValue } from '../reports/report';
 import { addCommand, CliContext, CliError } from './program';
 import { canonicalHost } from '../policy/domain-name';
@@ -40,6 +44,8 @@ export interface LoadedInputs {
   readonly duplicates: number;
   /** Files that are not reports. */
   readonly rejected: RejectedInput[];
+  /** Report files by authentication status (emails by their DKIM result; bare files are `file-unauthenticated`). */
+  readonly authentication: { [status: string]: number };
 }
 
 /** Options of `loadReportFiles`. */
@@ -54,6 +60,41 @@ export interface LoadOptions {
    * @default DEFAULT_MAX_INFLATED_BYTES
    */
   readonly maxInflatedBytes?: number;
+  /**
+   * DKIM-verifies an email file (its signed Date: is the time of receipt).
+   * @default - the system resolver (`emailAuthenticator()`)
+   */
+  readonly authenticate?: (message: Uint8Array, dateHeader: string | undefined) => Promise<ReportAuthentication>;
+}
+
+/**
+ * How the CLI verifies `.eml` files: DKIM with key lookups through `dnsServer` (or the system
+ * resolver), `x=` checked against the message's signed Date.
+ *
+ * @param dnsServer `host[:port]` of the DNS server for key lookups
+ */
+export function emailAuthenticator(dnsServer?: string): (message: Uint8Array, dateHeader: string | undefined) => Promise<ReportAuthentication> {
+  let server;
+  try {
+    server = dnsServer === undefined ? undefined : parseDnsServer(dnsServer);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const resolveTxt = txtResolver(server);
+  return (message, dateHeader) => authenticateReportEmail(message, { resolveTxt, dateHeader });
+}
+
+/**
+ * A rollup file read from disk carries whatever its writer recorded: its contributions are read
+ * as `file-unauthenticated` (the recorded result is kept in the detail). Only rollups read from
+ * the report store (`--bucket`), which the processor alone can write, keep their authentication.
+ */
+function asFile(rollup: DailyRollup): DailyRollup {
+  const contributions = rollup.contributions.map((c) => ({
+    ...c,
+    authentication: fileUnauthenticated(`a rollup file (recorded: ${c.authentication.status}${c.authentication.reporterDomain ? ` by ${c.authentication.reporterDomain}` : ''})`),
+  }));
+  return { ...rollup, contributions };
 }
 
 async function listFiles(paths: readonly string[]): Promise<string[]> {
@@ -91,6 +132,8 @@ export async function loadReportFiles(paths: readonly string[], options: LoadOpt
   const aggregator = new ReportAggregator();
   const rejected: RejectedInput[] = [];
   const keys = new Set<string>();
+  const authentication: { [status: string]: number } = {};
+  const authenticate = options.authenticate ?? emailAuthenticator();
   let reports = 0;
   let rollupFiles = 0;
   let duplicates = 0;
@@ -115,7 +158,7 @@ export async function loadReportFiles(paths: readonly string[], options: LoadOpt
       }
       if (looksLikeRollup(value)) {
         try {
-          aggregator.addRollup(rollupFromJson(value));
+          aggregator.addRollup(asFile(rollupFromJson(value)));
           rollupFiles++;
         } catch (e) {
           if (!(e instanceof RollupFormatError)) throw e;
@@ -124,17 +167,19 @@ export async function loadReportFiles(paths: readonly string[], options: LoadOpt
         continue;
       }
       const report = normalizeReportValue(value, { extracted }, extracted.text);
+      const auth = extracted.format === InputFormat.EMAIL ? await authenticate(bytes, extracted.email?.date) : fileUnauthenticated();
+      authentication[auth.status] = (authentication[auth.status] ?? 0) + 1;
       reports++;
       if (keys.has(report.idempotencyKey)) duplicates++;
       keys.add(report.idempotencyKey);
-      aggregator.add(report);
+      aggregator.add(report, auth);
     } catch (e) {
       if (!isReportRejectedError(e)) throw e;
       rejected.push({ path: file, reason: e.reason, message: e.message });
     }
   }
   if (options.progress && files.length >= PROGRESS_EVERY) options.progress(`${files.length} files read`);
-  return { rollups: aggregator.rollups(), files: files.length, reports, rollupFiles, duplicates, rejected };
+  return { rollups: aggregator.rollups(), files: files.length, reports, rollupFiles, duplicates, rejected, authentication };
 }
 
 function table(rows: readonly (readonly string[])[], rightAligned: readonly boolean[]): string[] {
@@ -148,7 +193,7 @@ function table(rows: readonly (readonly string[])[], rightAligned: readonly bool
 }
 
 function failureText(r: DailyRollup): string {
-  const parts = r.totals.byMxHost.flatMap((h) => h.byResultType.map((t) => `${t.resultTypeRaw || '(none)'} on ${h.mxHost ?? '(no MX named)'}: ${t.failedSessions}`));
+  const parts = r.totals.byMxHost.flatMap((h) => h.byResultType.map((t) => `${safeText(t.resultTypeRaw || '(none)', { maxLength: 64 })} on ${safeText(h.mxHost ?? '(no MX named)', { maxLength: 253 })}: ${t.failedSessions}`));
   const mismatch = r.totals.summaryMismatches.length > 0 ? [`${r.totals.summaryMismatches.length} summary/detail mismatch(es)`] : [];
   return [...parts, ...mismatch].join('; ');
 }
@@ -161,20 +206,28 @@ export function renderSummaryText(rollups: readonly DailyRollup[]): string {
   for (const [domain, days] of byDomain) {
     out.push(domain);
     const rows = [
-      ['day', 'reports', 'reporters', 'successful', 'failed', 'failures'],
+      ['day', 'reports', 'verified', 'reporters', 'successful', 'failed', 'failures'],
       ...days.map((r) => [
         r.day,
         String(r.totals.reports),
+        authenticationText(r),
         String(r.totals.reporters.length),
         String(r.totals.successfulSessions),
         String(r.totals.failedSessions),
         failureText(r),
       ]),
     ];
-    out.push(...table(rows, [false, true, true, true, true, false]).map((l) => `  ${l}`));
+    out.push(...table(rows, [false, true, false, true, true, true, false]).map((l) => `  ${l}`));
     out.push('');
   }
   return out.join('\n') + '\n';
+}
+
+/** The authentication column: verified reports and their signing domains, and conflicting copies. */
+function authenticationText(r: DailyRollup): string {
+  const t = r.totals;
+  const who = t.verifiedReporters.length > 0 ? ` (${t.verifiedReporters.join(', ')})` : '';
+  return `${t.verifiedReports}/${t.reports}${who}${t.conflictingCopies > 0 ? `, ${t.conflictingCopies} conflicting cop${t.conflictingCopies === 1 ? 'y' : 'ies'}` : ''}`;
 }
 
 /** Renders a verdict as text (the text form of `readiness`). */
@@ -187,21 +240,29 @@ export function renderVerdictText(v: ReadinessVerdict): string {
     `  evidence  ${v.cleanDays}/${v.thresholds.days} clean days, ${v.reporters.length} reporter(s) (need ${v.thresholds.minReporters}), ` +
       `${v.successfulSessions + v.failedSessions} sessions (need ${v.thresholds.minSessions}), ${v.failedSessions} failed`,
   );
+  lines.push(`  verified  ${v.verifiedReporters.length > 0 ? v.verifiedReporters.join(', ') : '(no verified reporter)'}; ${v.unverifiedReports} unverified report(s) not counted`);
+  const trusted = [v.trust.https ? 'HTTPS reports (--trust-https)' : '', v.trust.files ? 'bare files (--trust-unauthenticated-files)' : ''].filter((x) => x !== '');
+  if (trusted.length > 0) lines.push(`  trusted   unauthenticated ${trusted.join(' and ')} counted as evidence: anyone could have sent them`);
   const rows = [
-    ['day', 'reports', 'reporters', 'successful', 'failed', 'status'],
+    ['day', 'reports', 'unverified', 'reporters', 'successful', 'failed', 'status'],
     ...v.days.map((d) => [
       d.day,
       String(d.reports),
+      String(d.unverifiedReports),
       String(d.reporters.length),
       String(d.successfulSessions),
       String(d.failedSessions),
       d.pending ? (d.failedSessions > 0 ? 'pending, failures' : 'pending') : d.reports === 0 ? 'missing' : d.clean ? 'clean' : 'blocked',
     ]),
   ];
-  lines.push(...table(rows, [false, true, true, true, true, false]).map((l) => `  ${l}`));
+  lines.push(...table(rows, [false, true, true, true, true, true, false]).map((l) => `  ${l}`));
   if (v.blockers.length > 0) {
     lines.push('  blockers:');
-    for (const b of v.blockers) lines.push(`    - ${b.code}: ${b.message}`);
+    for (const b of v.blockers) lines.push(`    - ${b.code}${b.unverified ? ' (unverified)' : ''}: ${safeText(b.message, { maxLength: 2000 })}`);
+  }
+  if (v.warnings.length > 0) {
+    lines.push('  warnings:');
+    for (const b of v.warnings) lines.push(`    - ${b.code}${b.unverified ? ' (unverified)' : ''}: ${safeText(b.message, { maxLength: 2000 })}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -222,7 +283,10 @@ interface SummarizeOptions {
   readonly json?: boolean;
   readonly progress?: boolean;
   readonly maxInflatedBytes?: string;
+  readonly dnsServer?: string;
 }
+
+const DNS_SERVER_HELP = 'the DNS server for DKIM key lookups of .eml files, host[:port] (default: the system resolver)';
 
 /**
  * `mta-sts reports summarize <files or dirs...>`: parses report files (any format) and prints a
@@ -238,25 +302,27 @@ export function registerReportsCommand(program: Command, ctx: CliContext): void 
     .option('--json', 'print JSON')
     .option('--progress', `print progress to stderr every ${PROGRESS_EVERY} files (default: when stderr is a terminal)`)
     .option('--max-inflated-bytes <n>', 'refuse reports that decompress to more bytes than this (default 64 MiB)')
+    .option('--dns-server <host[:port]>', DNS_SERVER_HELP)
     .action(async (paths: string[], o: SummarizeOptions) => {
       const maxInflatedBytes = o.maxInflatedBytes === undefined ? undefined : intOption('--max-inflated-bytes', o.maxInflatedBytes, 0, 1);
-      const loaded = await loadReportFiles(paths, { progress: showProgress(o, ctx), maxInflatedBytes });
+      const loaded = await loadReportFiles(paths, { progress: showProgress(o, ctx), maxInflatedBytes, authenticate: emailAuthenticator(o.dnsServer) });
       if (loaded.files === 0) throw new CliError(`no files found in ${paths.map((p) => JSON.stringify(p)).join(', ')}`);
       const merged = loaded.rollups;
-      for (const r of loaded.rejected) ctx.err(`rejected ${r.path}: ${r.reason}: ${r.message}\n`);
+      for (const r of loaded.rejected) ctx.err(`rejected ${r.path}: ${r.reason}: ${safeText(r.message, { maxLength: 1000 })}\n`);
       if (o.json) {
         const domains = [...new Set(merged.map((r) => r.domain))].map((domain) => ({
           domain,
           days: merged.filter((r) => r.domain === domain).map((r) => ({ day: r.day, ...r.totals })),
         }));
-        const out = { files: loaded.files, reports: loaded.reports, rollupFiles: loaded.rollupFiles, duplicates: loaded.duplicates, rejected: loaded.rejected, domains };
+        const out = { files: loaded.files, reports: loaded.reports, rollupFiles: loaded.rollupFiles, duplicates: loaded.duplicates, authentication: loaded.authentication, rejected: loaded.rejected, domains };
         ctx.out(JSON.stringify(out, null, 2) + '\n');
       } else {
         ctx.out(merged.length > 0 ? renderSummaryText(merged) : 'no sessions to show\n');
         ctx.out(
           `${loaded.files} file(s): ${loaded.reports} report(s)` +
             (loaded.rollupFiles > 0 ? `, ${loaded.rollupFiles} rollup file(s)` : '') +
-            `, ${loaded.duplicates} duplicate(s) counted once, ${loaded.rejected.length} rejected\n`,
+            `, ${loaded.duplicates} duplicate(s) counted once, ${loaded.rejected.length} rejected; ` +
+            `authentication: ${Object.entries(loaded.authentication).sort().map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}\n`,
         );
       }
       if (loaded.rejected.length > 0) ctx.exitCode = 1;
@@ -280,6 +346,10 @@ interface ReadinessCommandOptions {
   readonly now?: string;
   readonly json?: boolean;
   readonly progress?: boolean;
+  readonly dnsServer?: string;
+  readonly trustHttps?: boolean;
+  readonly trustUnauthenticatedFiles?: boolean;
+  readonly unverifiedFailures?: string;
 }
 
 /**
@@ -308,6 +378,10 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
     .option('--now <iso>', 'evaluate as of this instant (default: now), for reproducible runs')
     .option('--json', 'print the verdict as JSON')
     .option('--progress', `print progress to stderr every ${PROGRESS_EVERY} files or objects`)
+    .option('--dns-server <host[:port]>', DNS_SERVER_HELP)
+    .option('--trust-https', 'count reports received by HTTPS as evidence, though nothing authenticates them (the verdict says so)')
+    .option('--trust-unauthenticated-files', 'count bare JSON/gzip/zip report files and rollup files in --dir as evidence (the verdict says so)')
+    .option('--unverified-failures <block|warn>', 'what failures in unverified reports do', UnverifiedFailures.BLOCK)
     .action(async (o: ReadinessCommandOptions) => {
       if ((o.dir === undefined) === (o.bucket === undefined)) {
         throw new CliError('give exactly one of `--dir <dir>` (report or rollup files) and `--bucket <bucket>` (the report store)');
@@ -323,12 +397,14 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
       const domain = canonicalHost(o.domain.trim());
       const mx = o.expectMx !== undefined ? o.expectMx.split(',').map((m) => m.trim()).filter((m) => m !== '') : configuredMx(domain, o);
       const progress = showProgress(o, ctx);
+      const unverifiedFailures = Object.values(UnverifiedFailures).find((x) => x === o.unverifiedFailures);
+      if (unverifiedFailures === undefined) throw new CliError(`\`--unverified-failures\` must be block or warn, got ${JSON.stringify(o.unverifiedFailures)}`);
 
       let rollups: DailyRollup[];
       if (o.dir !== undefined) {
-        const loaded = await loadReportFiles([o.dir], { progress });
+        const loaded = await loadReportFiles([o.dir], { progress, authenticate: emailAuthenticator(o.dnsServer) });
         const broken = loaded.rejected.filter((r) => r.reason === 'rollup-invalid' || r.reason === 'read-error');
-        for (const r of loaded.rejected) ctx.err(`skipped ${r.path}: ${r.reason}: ${r.message}\n`);
+        for (const r of loaded.rejected) ctx.err(`skipped ${r.path}: ${r.reason}: ${safeText(r.message, { maxLength: 1000 })}\n`);
         if (broken.length > 0) {
           throw new CliError(`${broken.length} rollup file(s) cannot be used (listed above); a verdict without them could miss failures`);
         }
@@ -348,7 +424,7 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
             toDay: window.pendingDays[window.pendingDays.length - 1],
             onProgress: progress ? (done, total) => (done % PROGRESS_EVERY === 0 || done === total ? progress(`… ${done} of ${total} objects read`) : undefined) : undefined,
           });
-          for (const f of read.failed) ctx.err(`unreadable s3://${o.bucket}/${f.key}: ${f.message}\n`);
+          for (const f of read.failed) ctx.err(`unreadable s3://${o.bucket}/${safeText(f.key, { maxLength: 1100 })}: ${safeText(f.message, { maxLength: 1000 })}\n`);
           if (read.failed.length > 0) {
             throw new CliError(`${read.failed.length} rollup object(s) in s3://${o.bucket} cannot be used (listed above); a verdict without them could miss failures`);
           }
@@ -363,14 +439,23 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
 
       let verdict: ReadinessVerdict;
       try {
-        verdict = assessReadiness(rollups, { domain, now, expected: { mode, mx }, days, graceDays, minSessions, minReporters });
+        const trust = { https: o.trustHttps === true, files: o.trustUnauthenticatedFiles === true };
+        verdict = assessReadiness(rollups, { domain, now, expected: { mode, mx }, days, graceDays, minSessions, minReporters, trust, unverifiedFailures });
       } catch (e) {
         if (e instanceof MtaStsValidationError) throw new CliError(e.message.replace(/`expected\.mx(\[\d+\])?`/g, '`--expect-mx`'));
         throw e;
       }
-      ctx.out(o.json ? JSON.stringify(verdict, null, 2) + '\n' : renderVerdictText(verdict));
+      ctx.out(o.json ? JSON.stringify(verdict, null, 2) + '\n' : safeLines(renderVerdictText(verdict)));
       ctx.exitCode = verdict.ready ? 0 : 1;
     });
+}
+
+/** Text output with every line made safe for a terminal (reporter-controlled strings reach it). */
+function safeLines(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => safeText(l, { maxLength: 4000 }))
+    .join('\n');
 }
 
 /** The mx patterns the stage config publishes for `domain` (the reports must show this policy). */

@@ -30,7 +30,6 @@
 // queue (and its alarm). Writes go through a pool of `writeConcurrency` at a time.
 import { createHash } from 'node:crypto';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { promises as dns } from 'node:dns';
 import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { mxPatternMatches } from '../policy/mx-pattern';
@@ -43,6 +42,7 @@ import { PolicyType, ResultType, TlsRptReport } from '../reports/report';
 import { metricsStateKeys, normalizedReportKey, quarantineKey, quarantineNote, quarantineNoteKey, reportCopyId, ReportChannel, rollupKey, STORE_PREFIXES } from '../reports/store-layout';
 import { safeText } from '../reports/untrusted-text';
 import { CONTENT_ENCODING_METADATA_KEY } from './tls-rpt-ingest';
+import { txtResolver } from '../net/txt-resolver';
 import { COLLECTOR_CONFIG_KEY, CollectorConfig, OTHER, parseCollectorConfig, TlsRptDimension, TlsRptMetric } from '../constructs/private/collector-config';
 
 /** What happened to one raw object. */
@@ -437,8 +437,7 @@ let defaultDeps: ProcessorDeps | undefined;
 function envDeps(): ProcessorDeps {
   const s3 = new S3Client({});
   const max = Number(process.env.MAX_INPUT_BYTES);
-  // The runtime's resolver, with a short time-out: the whole message's lookups are bounded by the core's DNS budget too.
-  const resolver = new dns.Resolver({ timeout: 1000, tries: 2 });
+  const resolveTxt = txtResolver();
   return {
     s3,
     cloudwatch: new CloudWatchClient({}),
@@ -447,7 +446,7 @@ function envDeps(): ProcessorDeps {
     config: s3ConfigLoader(s3, process.env.CONFIG_KEY ?? COLLECTOR_CONFIG_KEY),
     now: () => new Date(),
     log: (line) => console.log(line),
-    authenticate: (message, receivedAt) => authenticateReportEmail(message, { resolveTxt: (name) => resolver.resolveTxt(name), receivedAt }),
+    authenticate: (message, receivedAt) => authenticateReportEmail(message, { resolveTxt, receivedAt }),
   };
 }
 

@@ -5,7 +5,9 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../lib/cli/program';
 import '../../lib/cli/reports-command';
-import { normalizeReportValue, rollupKey, rollupsOf } from '../../lib/reports';
+import { httpsUnauthenticated, normalizeReportValue, reportCopyId, rollupKey, rollupsOf } from '../../lib/reports';
+import { TestDnsServer } from '../check/servers/dns-server';
+import { DkimLab, reportEmailFrom, verifiedBy } from './dkim';
 import { addDay, body, gzipJson, jsonBytes, reportEmail, reportJson, ReportSpec } from './helpers';
 
 interface Run {
@@ -27,6 +29,33 @@ const NOW = '2026-12-01T10:00:00Z';
 const DAYS = Array.from({ length: 14 }, (_, i) => addDay('2026-11-15', i));
 const spec = (day: string, extra: Partial<ReportSpec> = {}): ReportSpec => ({ day, mx: MX, success: 200, ...extra });
 
+// DKIM keys made for the run, served by a DNS server on 127.0.0.1 (what `--dns-server` points at).
+const lab = new DkimLab();
+let dns: TestDnsServer;
+let DNS: string[];
+beforeAll(async () => {
+  lab.key('google.com', 'tlsrpt', 'rsa');
+  lab.key('microsoft.com', 'selector1', 'ed25519');
+  dns = await new TestDnsServer('127.0.0.1').start();
+  DNS = ['--dns-server', `127.0.0.1:${dns.port}`];
+});
+afterAll(() => dns.stop());
+/** Publishes every key record the lab holds on the DNS server. */
+function serveKeys(): void {
+  for (const [name, text] of lab.records()) {
+    const strings: string[] = [];
+    for (let i = 0; i < text.length; i += 255) strings.push(text.slice(i, i + 255));
+    dns.set(name, { TXT: [strings] });
+  }
+}
+
+/** A report email signed by `domain` (From tlsrpt@<domain>). */
+function signedEmail(report: unknown, domain: string, selector: string): Promise<Buffer> {
+  const raw = reportEmail(report).toString('latin1').replace(/^From: .*$/m, `From: TLS reporter <tlsrpt@${domain}>`);
+  return lab.sign(Buffer.from(raw, 'latin1'), { domain, selector, type: selector === 'selector1' ? 'ed25519' : 'rsa' });
+}
+void reportEmailFrom;
+
 let tmp: string;
 beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mta-sts-reports-'));
@@ -42,23 +71,13 @@ function write(rel: string, bytes: Buffer): string {
   return p;
 }
 
-/** Two reporters every day (Microsoft listing tlsa and sts for the same sessions). */
-function writeCleanHistory(dir = 'in'): void {
+/** Two DKIM-signed reporters every day (Microsoft listing tlsa and sts for the same sessions). */
+async function writeCleanHistory(dir = 'in'): Promise<void> {
+  serveKeys();
   for (const day of DAYS) {
-    write(`${dir}/${day}/google.json.gz`, gzipJson(reportJson(spec(day))));
-    write(
-      `${dir}/${day}/microsoft.eml`,
-      reportEmail(
-        reportJson({
-          day,
-          org: 'Microsoft Corporation',
-          policies: [
-            { type: 'tlsa', success: 100 },
-            { type: 'sts', mx: MX, success: 100 },
-          ],
-        }),
-      ),
-    );
+    write(`${dir}/${day}/google.eml`, await signedEmail(reportJson(spec(day)), 'google.com', 'tlsrpt'));
+    const microsoft = reportJson({ day, org: 'Microsoft Corporation', policies: [{ type: 'tlsa', success: 100 }, { type: 'sts', mx: MX, success: 100 }] });
+    write(`${dir}/${day}/microsoft.eml`, await signedEmail(microsoft, 'microsoft.com', 'selector1'));
   }
 }
 
@@ -66,23 +85,24 @@ describe('mta-sts reports summarize', () => {
   test('a table per domain and day; duplicates counted once; rejected files listed, exit 1', async () => {
     write('a/google.json.gz', gzipJson(reportJson(spec('2026-11-20', { details: [{ type: 'certificate-expired', count: 12, mx: 'mx2.example.com' }] }))));
     write('a/copy-of-google.json', jsonBytes(reportJson(spec('2026-11-20', { details: [{ type: 'certificate-expired', count: 12, mx: 'mx2.example.com' }] }))));
-    write('b/microsoft.eml', reportEmail(reportJson({ day: '2026-11-20', org: 'Microsoft Corporation', policies: [{ type: 'tlsa', success: 4 }, { type: 'sts', success: 4 }] })));
+    serveKeys();
+    write('b/microsoft.eml', await signedEmail(reportJson({ day: '2026-11-20', org: 'Microsoft Corporation', policies: [{ type: 'tlsa', success: 4 }, { type: 'sts', success: 4 }] }), 'microsoft.com', 'selector1'));
     write('b/other-domain.json', jsonBytes(reportJson(spec('2026-11-21', { domain: 'example.net', success: 7 }))));
     write('b/truncated.json.gz', gzipJson(reportJson(spec('2026-11-22'))).subarray(0, 40));
     write('.hidden.json', Buffer.from('ignored'));
-    const r = await run('reports', 'summarize', path.join(tmp, 'a'), path.join(tmp, 'b'));
+    const r = await run('reports', 'summarize', path.join(tmp, 'a'), path.join(tmp, 'b'), ...DNS);
     expect(r.code).toBe(1);
     expect(r.out).toBe(
       [
         'example.com',
-        '  day         reports  reporters  successful  failed  failures',
-        '  2026-11-20        2          2         204      12  certificate-expired on mx2.example.com: 12',
+        '  day         reports  verified             reporters  successful  failed  failures',
+        '  2026-11-20        2  1/2 (microsoft.com)          2         204      12  certificate-expired on mx2.example.com: 12',
         '',
         'example.net',
-        '  day         reports  reporters  successful  failed  failures',
-        '  2026-11-21        1          1           7       0',
+        '  day         reports  verified  reporters  successful  failed  failures',
+        '  2026-11-21        1  0/1               1           7       0',
         '',
-        '5 file(s): 4 report(s), 1 duplicate(s) counted once, 1 rejected',
+        '5 file(s): 4 report(s), 1 duplicate(s) counted once, 1 rejected; authentication: 3 file-unauthenticated, 1 verified',
         '',
       ].join('\n'),
     );
@@ -94,7 +114,7 @@ describe('mta-sts reports summarize', () => {
     const r = await run('reports', 'summarize', tmp, '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out) as { files: number; reports: number; domains: { domain: string; days: { day: string; successfulSessions: number }[] }[] };
-    expect(out).toMatchObject({ files: 1, reports: 1, duplicates: 0, rejected: [] });
+    expect(out).toMatchObject({ files: 1, reports: 1, duplicates: 0, rejected: [], authentication: { 'file-unauthenticated': 1 } });
     expect(out.domains).toEqual([{ domain: 'example.com', days: [expect.objectContaining({ day: '2026-11-20', successfulSessions: 200, reporters: ['Google Inc.'] })] }]);
   });
 
@@ -103,7 +123,7 @@ describe('mta-sts reports summarize', () => {
     const r = await run('reports', 'summarize', path.join(tmp, 'many'), '--progress');
     expect(r.code).toBe(0);
     expect(r.err).toBe('… 500 of 500 files read\n500 files read\n');
-    expect(r.out).toContain('  2026-11-20      500          1         500       0');
+    expect(r.out).toContain('  2026-11-20      500  0/500             1         500       0');
   });
 
   test('a path that does not exist is a usage error (exit 2)', async () => {
@@ -122,34 +142,96 @@ describe('mta-sts reports summarize', () => {
 describe('mta-sts readiness --dir', () => {
   const base = ['readiness', '--domain', 'example.com', '--expect-mx', MX.join(','), '--now', NOW];
 
-  test('clean history: exit 0, and the summary first', async () => {
-    writeCleanHistory();
-    const r = await run(...base, '--dir', path.join(tmp, 'in'));
+  test('clean signed history: exit 0, and the summary first, naming the verified reporters', async () => {
+    await writeCleanHistory();
+    const r = await run(...base, '--dir', path.join(tmp, 'in'), ...DNS);
     expect(r.code).toBe(0);
-    expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days, 2 reporters, 4200 sessions)');
-    expect(r.out).toContain('  2026-11-15        2          2         300       0  clean');
-    expect(r.out).toContain('  2026-11-29        0          0           0       0  pending');
+    expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days; 2 verified reporters: google.com, microsoft.com; 4200 sessions)');
+    expect(r.out).toContain('  verified  google.com, microsoft.com; 0 unverified report(s) not counted');
+    expect(r.out).toContain('  2026-11-15        2           0          2         300       0  clean');
+    expect(r.out).toContain('  2026-11-29        0           0          0           0       0  pending');
   });
 
   test('without --expect-mx the mx patterns come from the stage config (the shipped prod stage)', async () => {
-    writeCleanHistory();
-    const r = await run('readiness', '--domain', 'example.com', '--now', NOW, '--config', SHIPPED_CONFIG, '--stage', 'prod', '--dir', path.join(tmp, 'in'));
-    expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days, 2 reporters, 4200 sessions)');
+    await writeCleanHistory();
+    const r = await run('readiness', '--domain', 'example.com', '--now', NOW, '--config', SHIPPED_CONFIG, '--stage', 'prod', '--dir', path.join(tmp, 'in'), ...DNS);
+    expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days; 2 verified reporters: google.com, microsoft.com; 4200 sessions)');
     expect(r.code).toBe(0);
   });
 
   test('dirty history: exit 1 with the blockers', async () => {
-    writeCleanHistory();
-    write('in/2026-11-20/google.json.gz', gzipJson(reportJson(spec('2026-11-20', { details: [{ type: 'certificate-expired', count: 12, mx: 'mx2.example.com' }] }))));
-    const r = await run(...base, '--dir', path.join(tmp, 'in'));
+    await writeCleanHistory();
+    write('in/2026-11-20/google.eml', await signedEmail(reportJson(spec('2026-11-20', { details: [{ type: 'certificate-expired', count: 12, mx: 'mx2.example.com' }] })), 'google.com', 'tlsrpt'));
+    const r = await run(...base, '--dir', path.join(tmp, 'in'), ...DNS);
     expect(r.code).toBe(1);
     expect(r.out.split('\n')[0]).toBe('example.com: not ready: 12 certificate-expired sessions on mx2.example.com since 2026-11-20');
-    expect(r.out).toContain('    - failed-sessions: 2026-11-20: 12 certificate-expired sessions on mx2.example.com, reported by Google Inc.');
+    expect(r.out).toContain('    - failed-sessions: 2026-11-20: 12 certificate-expired sessions on mx2.example.com, reported by google.com');
+  });
+
+  test('the same reports unsigned (bare files) are not evidence: not ready, unless --trust-unauthenticated-files', async () => {
+    for (const day of DAYS) {
+      write(`bare/${day}/google.json.gz`, gzipJson(reportJson(spec(day))));
+      write(`bare/${day}/microsoft.json`, jsonBytes(reportJson(spec(day, { org: 'Microsoft Corporation', success: 100 }))));
+    }
+    const r = await run(...base, '--dir', path.join(tmp, 'bare'));
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n')[0]).toBe('example.com: not ready: no reports for 14 of 14 days (first 2026-11-15) (+15 more blockers)');
+    const trusted = await run(...base, '--dir', path.join(tmp, 'bare'), '--trust-unauthenticated-files');
+    expect(trusted.code).toBe(0);
+    expect(trusted.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days; 2 reporters: "google inc." (unauthenticated, trusted by option), "microsoft corporation" (unauthenticated, trusted by option); 4200 sessions)');
+    expect(trusted.out).toContain('  trusted   unauthenticated bare files (--trust-unauthenticated-files) counted as evidence: anyone could have sent them');
+  });
+
+  test('forged files (15 back-dated reports of a million sessions, two spellings of "google inc") never make a domain ready', async () => {
+    for (const [i, day] of [...DAYS, '2026-11-29'].entries()) write(`forged/${i}.json`, jsonBytes(reportJson(spec(day, { org: i % 2 ? 'google inc' : 'Google Inc', success: 1_000_000 }))));
+    const r = await run(...base, '--dir', path.join(tmp, 'forged'), '--json');
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.out) as { ready: boolean; reporters: string[]; successfulSessions: number; unverifiedReports: number; reports: { authentication: { status: string } }[] };
+    expect([v.ready, v.reporters, v.successfulSessions, v.unverifiedReports]).toEqual([false, [], 0, 15]);
+    expect(new Set(v.reports.map((x) => x.authentication.status))).toEqual(new Set(['file-unauthenticated']));
+  });
+
+  test('a forged unsigned copy of a signed report cannot hide its failure: the signed one counts', async () => {
+    await writeCleanHistory();
+    const failing = reportJson(spec('2026-11-20', { details: [{ type: 'certificate-expired', count: 37, mx: 'mx2.example.com' }] }));
+    write('in/2026-11-20/google.eml', await signedEmail(failing, 'google.com', 'tlsrpt'));
+    write('in/2026-11-20/a-forged-copy.json', jsonBytes(reportJson(spec('2026-11-20', { success: 1_000_000 }))));
+    const r = await run(...base, '--dir', path.join(tmp, 'in'), ...DNS);
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n')[0]).toBe('example.com: not ready: 37 certificate-expired sessions on mx2.example.com since 2026-11-20');
+    expect(r.out).toMatch(/warnings:\n    - conflicting-copies: 2026-11-20: report .* has 2 copies that differ \(verified by google\.com: 200 ok, 37 failed; file-unauthenticated: 1000000 ok, 0 failed\); the counted copy outranks the others/);
+  });
+
+  test('without a reachable key server the signed emails are unverified (dkim-temperror), and not counted', async () => {
+    await writeCleanHistory();
+    const r = await run(...base, '--dir', path.join(tmp, 'in'), '--dns-server', '127.0.0.1:9', '--json');
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.out) as { reports: { authentication: { status: string } }[] };
+    expect(new Set(v.reports.map((x) => x.authentication.status))).toEqual(new Set(['dkim-temperror']));
+  }, 120_000);
+
+  test('--unverified-failures warn: an unverified failure report is a warning', async () => {
+    await writeCleanHistory();
+    write('in/2026-11-21/stranger.json', jsonBytes(reportJson(spec('2026-11-21', { org: 'Stranger', success: 0, details: [{ type: 'validation-failure', count: 3, mx: 'mx1.example.com' }] }))));
+    const blocked = await run(...base, '--dir', path.join(tmp, 'in'), ...DNS);
+    expect(blocked.code).toBe(1);
+    expect(blocked.out).toContain('    - failed-sessions (unverified): 2026-11-21: 3 validation-failure sessions on mx1.example.com, reported by unverified source(s) "stranger"');
+    const warned = await run(...base, '--dir', path.join(tmp, 'in'), ...DNS, '--unverified-failures', 'warn');
+    expect(warned.code).toBe(0);
+    expect(warned.out).toContain('  warnings:\n    - failed-sessions (unverified): 2026-11-21');
+    const bad = await run(...base, '--dir', path.join(tmp, 'in'), '--unverified-failures', 'ignore');
+    expect([bad.code, bad.err]).toEqual([2, 'mta-sts: `--unverified-failures` must be block or warn, got "ignore"\n']);
+  });
+
+  test('a bad --dns-server is a usage error', async () => {
+    await writeCleanHistory();
+    const r = await run(...base, '--dir', path.join(tmp, 'in'), '--dns-server', 'dns.example');
+    expect([r.code, r.err]).toEqual([2, 'mta-sts: `--dns-server` must be an IP address with an optional port (127.0.0.1, 127.0.0.1:5353, [::1]:53), got "dns.example"\n']);
   });
 
   test('--json prints the verdict', async () => {
-    writeCleanHistory();
-    const r = await run(...base, '--dir', path.join(tmp, 'in'), '--json', '--min-reporters', '3');
+    await writeCleanHistory();
+    const r = await run(...base, '--dir', path.join(tmp, 'in'), '--json', '--min-reporters', '3', ...DNS);
     expect(r.code).toBe(1);
     const v = JSON.parse(r.out) as { ready: boolean; blockers: { code: string }[]; thresholds: { minReporters: number } };
     expect(v.ready).toBe(false);
@@ -157,20 +239,25 @@ describe('mta-sts readiness --dir', () => {
     expect(v.blockers.map((b) => b.code)).toEqual(['too-few-reporters']);
   });
 
-  test('reads stored rollup files too (a synced copy of the store)', async () => {
+  test('reads stored rollup files too (a synced copy of the store), as unauthenticated files whatever they record', async () => {
     for (const day of DAYS) {
       for (const org of ['Google Inc.', 'Microsoft Corporation']) {
-        const [r] = rollupsOf(normalizeReportValue(reportJson(spec(day, { org }))));
-        write(rollupKey(r.domain, r.day, r.contributions[0].idempotencyKey), jsonBytes(r));
+        const rollups = rollupsOf(normalizeReportValue(reportJson(spec(day, { org }))), verifiedBy(org === 'Google Inc.' ? 'google.com' : 'microsoft.com'));
+        const [r] = rollups;
+        write(rollupKey(r.domain, r.day, r.contributions[0].idempotencyKey, reportCopyId(rollups)), jsonBytes(r));
       }
     }
-    const r = await run(...base, '--dir', path.join(tmp, 'rollups'));
-    expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days, 2 reporters, 5600 sessions)');
-    expect(r.code).toBe(0);
+    const r = await run(...base, '--dir', path.join(tmp, 'rollups'), '--json');
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.out) as { reports: { authentication: { status: string; detail: string } }[] };
+    expect(v.reports[0].authentication).toEqual(expect.objectContaining({ status: 'file-unauthenticated', detail: expect.stringMatching(/^a rollup file \(recorded: verified by (google|microsoft)\.com\) read from disk/) }));
+    const trusted = await run(...base, '--dir', path.join(tmp, 'rollups'), '--trust-unauthenticated-files');
+    expect(trusted.out.split('\n')[0]).toMatch(/^example\.com: ready for enforce \(14 clean days; 2 reporters: .*; 5600 sessions\)$/);
+    expect(trusted.code).toBe(0);
   });
 
   test('a broken rollup file stops the verdict (exit 2): it could hide failures', async () => {
-    writeCleanHistory();
+    await writeCleanHistory();
     write('in/broken-rollup.json', Buffer.from('{"schemaVersion":1,"domain":"example.com","day":"2026-11-20","contributions":"x"}'));
     const r = await run(...base, '--dir', path.join(tmp, 'in'));
     expect(r.code).toBe(2);
@@ -188,7 +275,7 @@ describe('mta-sts readiness --dir', () => {
     ['a bad --now', [...base, '--dir', '.', '--now', 'tomorrow'], /`--now` must be an ISO 8601 date-time/],
     ['a bad --expect-mx', ['readiness', '--domain', 'example.com', '--expect-mx', '*.com', '--now', NOW, '--dir', '.'], /`--expect-mx` "\*\.com" is too broad/],
   ])('usage error: %s (exit 2)', async (_, argv, message) => {
-    writeCleanHistory();
+    await writeCleanHistory();
     const r = await run(...argv.map((a) => (a === '.' ? path.join(tmp, 'in') : a)));
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
@@ -205,8 +292,10 @@ describe('mta-sts readiness --bucket', () => {
     for (const day of ['2026-11-01', ...DAYS]) {
       for (const org of ['Google Inc.', 'Microsoft Corporation']) {
         const details = day === failDay && org === 'Google Inc.' ? [{ type: 'starttls-not-supported', count: 4, mx: 'mx1.example.com' }] : [];
-        const [r] = rollupsOf(normalizeReportValue(reportJson(spec(day, { org, details }))));
-        objects.set(`tlsrpt/${rollupKey(r.domain, r.day, r.contributions[0].idempotencyKey)}`, JSON.stringify(r));
+        // What the processor stores: the DKIM result of the email it received.
+        const rollups = rollupsOf(normalizeReportValue(reportJson(spec(day, { org, details }))), verifiedBy(org === 'Google Inc.' ? 'google.com' : 'microsoft.com'));
+        const [r] = rollups;
+        objects.set(`tlsrpt/${rollupKey(r.domain, r.day, r.contributions[0].idempotencyKey, reportCopyId(rollups))}`, JSON.stringify(r));
       }
     }
     s3.on(ListObjectsV2Command, { Bucket: 'reports', Prefix: 'tlsrpt/rollups/domain=example.com/' }).resolves({ Contents: [...objects.keys()].map((Key) => ({ Key })) });
@@ -218,7 +307,7 @@ describe('mta-sts readiness --bucket', () => {
     store();
     const r = await run(...base);
     expect(r.code).toBe(0);
-    expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days, 2 reporters, 5600 sessions)');
+    expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days; 2 verified reporters: google.com, microsoft.com; 5600 sessions)');
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(28); // not 2026-11-01
   });
 
