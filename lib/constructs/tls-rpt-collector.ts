@@ -567,9 +567,12 @@ export class TlsRptCollector extends Construct {
       { id: 'ExpireQuarantine', prefix: STORE_PREFIXES.quarantine, expiration: quarantineDays },
     ];
     if (rollupDays) lifecycleRules.push({ id: 'ExpireRollups', prefix: STORE_PREFIXES.rollups, expiration: rollupDays });
-    // Raw keys are never overwritten (unique ids, If-None-Match); versioning would only add cost.
+    // Versioned: no key is ever overwritten by the collector (unique raw ids, copies keyed by content,
+    // If-None-Match), so a version other than the first is someone else's write, kept for 90 days.
+    lifecycleRules.push({ id: 'ExpireOverwrittenVersions', noncurrentVersionExpiration: Duration.days(90) });
     const bucket = new s3.Bucket(this, 'Bucket', {
       ...SECURE_BUCKET_PROPS,
+      versioned: true,
       lifecycleRules,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
@@ -641,7 +644,23 @@ export class TlsRptCollector extends Construct {
       new iam.PolicyStatement({
         sid: 'WriteReportsRollupsQuarantine',
         actions: ['s3:PutObject'],
-        resources: [STORE_PREFIXES.reports, STORE_PREFIXES.rollups, STORE_PREFIXES.quarantine].map((p) => bucket.arnForObjects(`${p}*`)),
+        resources: [STORE_PREFIXES.reports, STORE_PREFIXES.rollups, STORE_PREFIXES.quarantine, STORE_PREFIXES.state].map((p) => bucket.arnForObjects(`${p}*`)),
+      }),
+    );
+    // The metrics claim and marker are read back. A missing one must answer 404, which S3 does only
+    // for a caller allowed s3:ListBucket on the bucket (else 403), and a request for one object
+    // carries no s3:prefix to condition on: so ListBucket on this bucket, unconditioned.
+    processorRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadMetricsState', actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${STORE_PREFIXES.state}*`)] }));
+    processorRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TellMissingState', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+    // The trust boundary of the evidence: only the processor writes what readiness reads.
+    bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheProcessorWritesEvidence',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [STORE_PREFIXES.reports, STORE_PREFIXES.rollups, STORE_PREFIXES.state].map((p) => bucket.arnForObjects(`${p}*`)),
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': processorRole.roleArn } },
       }),
     );
     processorRole.addToPrincipalPolicy(
@@ -657,7 +676,7 @@ export class TlsRptCollector extends Construct {
     bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(processor), { prefix: STORE_PREFIXES.raw });
     acknowledgeNotificationsHandler(this);
     acknowledgeNag(processorRole, [
-      ...[STORE_PREFIXES.raw, STORE_PREFIXES.reports, STORE_PREFIXES.rollups, STORE_PREFIXES.quarantine].map((p) => ({
+      ...[STORE_PREFIXES.raw, STORE_PREFIXES.reports, STORE_PREFIXES.rollups, STORE_PREFIXES.quarantine, STORE_PREFIXES.state].map((p) => ({
         id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>/${p}*]`,
         reason: `Object-level access to the keys under "${p}" of the report bucket only (the store layout's prefix for this role's job).`,
       })),

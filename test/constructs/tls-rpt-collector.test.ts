@@ -65,12 +65,32 @@ describe('TlsRptCollector with both channels', () => {
             { Id: 'ExpireRaw', Prefix: 'raw/', ExpirationInDays: 400, Status: 'Enabled' },
             { Id: 'ExpireReports', Prefix: 'reports/', ExpirationInDays: 400, Status: 'Enabled' },
             { Id: 'ExpireQuarantine', Prefix: 'quarantine/', ExpirationInDays: 400, Status: 'Enabled' },
+            { Id: 'ExpireOverwrittenVersions', NoncurrentVersionExpiration: { NoncurrentDays: 90 }, Status: 'Enabled' },
           ],
         },
+        VersioningConfiguration: { Status: 'Enabled' },
       }),
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('the trust boundary: the bucket policy lets no one but the processor write reports/, rollups/ or state/', () => {
+    const roleId = stack.getLogicalId(collector.processor.role!.node.defaultChild as CfnElement);
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'OnlyTheProcessorWritesEvidence',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:PutObject',
+            Resource: ['/reports/*', '/rollups/*', '/state/*'].map((p) => bucketArnJoin(stack, collector, p)),
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [roleId, 'Arn'] } } },
+          },
+        ]),
+      },
     });
   });
 
@@ -214,8 +234,11 @@ describe('TlsRptCollector with both channels', () => {
         Sid: 'WriteReportsRollupsQuarantine',
         Effect: 'Allow',
         Action: 's3:PutObject',
-        Resource: ['/reports/*', '/rollups/*', '/quarantine/*'].map((p) => bucketArnJoin(stack, collector, p)),
+        Resource: ['/reports/*', '/rollups/*', '/quarantine/*', '/state/*'].map((p) => bucketArnJoin(stack, collector, p)),
       },
+      { Sid: 'ReadMetricsState', Effect: 'Allow', Action: 's3:GetObject', Resource: bucketArnJoin(stack, collector, '/state/*') },
+      // A missing claim or marker must answer 404, not 403.
+      { Sid: 'TellMissingState', Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [stack.getLogicalId(collector.bucket.node.defaultChild as CfnElement), 'Arn'] } },
     ]);
     expect(statements).toContainEqual({
       Sid: 'PutMetricsInOwnNamespace',
@@ -224,7 +247,7 @@ describe('TlsRptCollector with both channels', () => {
       Resource: '*',
       Condition: { StringEquals: { 'cloudwatch:namespace': 'CdkMtaSts/TlsRpt' } },
     });
-    expect(JSON.stringify(statements)).not.toMatch(/s3:\*|s3:DeleteObject|"s3:List/);
+    expect(JSON.stringify(statements)).not.toMatch(/s3:\*|s3:DeleteObject|s3:PutBucket/);
   });
 
   test('least privilege: the ingest may only put objects under raw/channel=https/', () => {
