@@ -24,7 +24,7 @@ export const PROGRESS_EVERY = 500;
 export interface RejectedInput {
   /** The file. */
   readonly path: string;
-  /** The stable reason code (`RejectReason`, or `rollup-invalid` for a broken rollup file, `read-error`). */
+  /** The stable reason code (`RejectReason`, or `rollup-invalid` for a broken rollup file, `read-error`, `internal-error`). */
   readonly reason: string;
   /** The message. */
   readonly message: string;
@@ -174,8 +174,9 @@ export async function loadReportFiles(paths: readonly string[], options: LoadOpt
       keys.add(report.idempotencyKey);
       aggregator.add(report, auth);
     } catch (e) {
-      if (!isReportRejectedError(e)) throw e;
-      rejected.push({ path: file, reason: e.reason, message: e.message });
+      // One bad file never hides the others: anything it throws is listed with its reason.
+      if (isReportRejectedError(e)) rejected.push({ path: file, reason: e.reason, message: e.message });
+      else rejected.push({ path: file, reason: 'internal-error', message: `${(e as Error).name ?? 'Error'}: ${(e as Error).message ?? String(e)}` });
     }
   }
   if (options.progress && files.length >= PROGRESS_EVERY) options.progress(`${files.length} files read`);
@@ -403,10 +404,10 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
       let rollups: DailyRollup[];
       if (o.dir !== undefined) {
         const loaded = await loadReportFiles([o.dir], { progress, authenticate: emailAuthenticator(o.dnsServer) });
-        const broken = loaded.rejected.filter((r) => r.reason === 'rollup-invalid' || r.reason === 'read-error');
+        const broken = loaded.rejected.filter((r) => r.reason === 'rollup-invalid' || r.reason === 'read-error' || r.reason === 'internal-error');
         for (const r of loaded.rejected) ctx.err(`skipped ${r.path}: ${r.reason}: ${safeText(r.message, { maxLength: 1000 })}\n`);
         if (broken.length > 0) {
-          throw new CliError(`${broken.length} rollup file(s) cannot be used (listed above); a verdict without them could miss failures`);
+          throw new CliError(`${broken.length} rollup or report file(s) cannot be used (listed above); a verdict without them could miss failures`);
         }
         rollups = loaded.rollups;
       } else {

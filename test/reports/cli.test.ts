@@ -109,6 +109,20 @@ describe('mta-sts reports summarize', () => {
     expect(r.err).toMatch(/^rejected .*truncated\.json\.gz: gzip-truncated: the gzip data \(40 bytes\) ends before its end marker/);
   });
 
+  test('a 100 000-level nested file among 24 good ones is listed with its reason; the others are all counted', async () => {
+    for (let i = 0; i < 24; i++) write(`mix/${String(i).padStart(2, '0')}.json`, jsonBytes(reportJson(spec('2026-11-20', { id: `ok-${i}`, success: 1 }))));
+    const deep = JSON.stringify(reportJson(spec('2026-11-20', { id: 'deep' }))).replace('"Google Inc."', `${'['.repeat(100_000)}1${']'.repeat(100_000)}`);
+    write('mix/deep.json', Buffer.from(deep));
+    const r = await run('reports', 'summarize', path.join(tmp, 'mix'), '--json');
+    expect(r.err).not.toMatch(/Maximum call stack/);
+    const out = JSON.parse(r.out) as { files: number; reports: number; rejected: { path: string; reason: string }[]; domains: { days: { day: string; reports: number; successfulSessions: number }[] }[] };
+    // The deep file is a report with a deviation (or a rejection); either way it is accounted for, and the 24 are all there.
+    expect(out.files).toBe(25);
+    expect(out.reports + out.rejected.length).toBe(25);
+    expect(out.domains[0].days.find((d) => d.day === '2026-11-20')!.successfulSessions).toBeGreaterThanOrEqual(24);
+    expect(r.code).toBe(out.rejected.length > 0 ? 1 : 0);
+  });
+
   test('--json', async () => {
     write('r.json', jsonBytes(reportJson(spec('2026-11-20'))));
     const r = await run('reports', 'summarize', tmp, '--json');
@@ -262,7 +276,7 @@ describe('mta-sts readiness --dir', () => {
     const r = await run(...base, '--dir', path.join(tmp, 'in'));
     expect(r.code).toBe(2);
     expect(r.err).toContain('rollup-invalid: a rollup file, but `contributions` must be an array, got "x"');
-    expect(r.err).toContain('mta-sts: 1 rollup file(s) cannot be used (listed above); a verdict without them could miss failures');
+    expect(r.err).toContain('mta-sts: 1 rollup or report file(s) cannot be used (listed above); a verdict without them could miss failures');
   });
 
   test.each<[string, string[], RegExp]>([
