@@ -171,7 +171,7 @@ describe('hostile and colliding keys', () => {
 
   test('a domain key "constructor" is not a domain name', () => {
     const c = base();
-    (c.domains as Record<string, unknown>).constructor = { ...c.domains['example.com'] };
+    (c.domains as Record<string, unknown>)['constructor'] = { ...c.domains['example.com'] };
     expect(refusal(c)).toContain('mtaSts.domains.constructor: `domain name` must be a domain name, got "constructor": it has a single label');
   });
 
