@@ -242,7 +242,7 @@ export function renderVerdictText(v: ReadinessVerdict): string {
       `${v.successfulSessions + v.failedSessions} sessions (need ${v.thresholds.minSessions}), ${v.failedSessions} failed`,
   );
   lines.push(`  verified  ${v.verifiedReporters.length > 0 ? v.verifiedReporters.join(', ') : '(no verified reporter)'}; ${v.unverifiedReports} unverified report(s) not counted`);
-  const trusted = [v.trust.https ? 'HTTPS reports (--trust-https)' : '', v.trust.files ? 'bare files (--trust-unauthenticated-files)' : ''].filter((x) => x !== '');
+  const trusted = [v.trust.https ? 'HTTPS reports (--trust-https, or the collector\'s trustHttpsReports)' : '', v.trust.files ? 'bare files (--trust-unauthenticated-files)' : ''].filter((x) => x !== '');
   if (trusted.length > 0) lines.push(`  trusted   unauthenticated ${trusted.join(' and ')} counted as evidence: anyone could have sent them`);
   const rows = [
     ['day', 'reports', 'unverified', 'reporters', 'successful', 'failed', 'status'],
@@ -402,6 +402,7 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
       if (unverifiedFailures === undefined) throw new CliError(`\`--unverified-failures\` must be block or warn, got ${JSON.stringify(o.unverifiedFailures)}`);
 
       let rollups: DailyRollup[];
+      let collectorTrust = false;
       if (o.dir !== undefined) {
         const loaded = await loadReportFiles([o.dir], { progress, authenticate: emailAuthenticator(o.dnsServer) });
         const broken = loaded.rejected.filter((r) => r.reason === 'rollup-invalid' || r.reason === 'read-error' || r.reason === 'internal-error');
@@ -414,7 +415,7 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
         const window = readinessWindow(now, days, graceDays);
         // Loaded only for --bucket: the other commands do not pay for the AWS SDK.
         const { S3Client } = await import('@aws-sdk/client-s3');
-        const { readRollupsFromS3 } = await import('./reports-s3');
+        const { collectorTrustsHttps, readRollupsFromS3 } = await import('./reports-s3');
         const client = new S3Client(o.region ? { region: o.region } : {});
         try {
           const read = await readRollupsFromS3(client, {
@@ -430,6 +431,7 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
             throw new CliError(`${read.failed.length} rollup object(s) in s3://${o.bucket} cannot be used (listed above); a verdict without them could miss failures`);
           }
           rollups = read.rollups;
+          collectorTrust = await collectorTrustsHttps(client, o.bucket!);
         } catch (e) {
           if (e instanceof CliError) throw e;
           throw new CliError(`cannot read the report store s3://${o.bucket}/${o.prefix ?? ''}: ${(e as Error).name}: ${(e as Error).message}`);
@@ -440,12 +442,13 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
 
       let verdict: ReadinessVerdict;
       try {
-        const trust = { https: o.trustHttps === true, files: o.trustUnauthenticatedFiles === true };
+        const trust = { https: o.trustHttps === true || collectorTrust, files: o.trustUnauthenticatedFiles === true };
         verdict = assessReadiness(rollups, { domain, now, expected: { mode, mx }, days, graceDays, minSessions, minReporters, trust, unverifiedFailures });
       } catch (e) {
         if (e instanceof MtaStsValidationError) throw new CliError(e.message.replace(/`expected\.mx(\[\d+\])?`/g, '`--expect-mx`'));
         throw e;
       }
+      if (collectorTrust && o.trustHttps !== true) ctx.err(`HTTPS reports count as evidence: the collector of s3://${o.bucket} was deployed with trustHttpsReports\n`);
       ctx.out(o.json ? JSON.stringify(verdict, null, 2) + '\n' : safeLines(renderVerdictText(verdict)));
       ctx.exitCode = verdict.ready ? 0 : 1;
     });

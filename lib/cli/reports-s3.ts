@@ -1,4 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { COLLECTOR_CONFIG_KEY, parseCollectorConfig } from '../constructs/private/collector-config';
 import { DailyRollup, rollupFromJson } from '../reports/aggregate';
 import { parseRollupKey, rollupPrefix, withPrefix } from '../reports/store-layout';
 
@@ -105,4 +106,22 @@ export async function readRollupsFromS3(client: S3Client, options: ReadRollupsOp
   const concurrency = Math.max(1, options.concurrency ?? 16);
   await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
   return { rollups, ignoredKeys, failed: failed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) };
+}
+
+/**
+ * Whether the collector that owns the bucket was deployed with `trustHttpsReports` (its
+ * configuration object says `trustHttps: true`). Anything else, including a configuration that
+ * cannot be read or parsed, trusts nothing: a missing setting never makes a verdict less cautious.
+ *
+ * @param client the S3 client
+ * @param bucket the report bucket
+ */
+export async function collectorTrustsHttps(client: S3Client, bucket: string): Promise<boolean> {
+  try {
+    const o = await client.send(new GetObjectCommand({ Bucket: bucket, Key: COLLECTOR_CONFIG_KEY }));
+    const text = (await o.Body?.transformToString('utf8')) ?? '';
+    return parseCollectorConfig(text).trustHttps === true;
+  } catch {
+    return false;
+  }
 }

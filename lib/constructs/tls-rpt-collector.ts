@@ -243,12 +243,23 @@ export interface TlsRptCollectorProps {
   readonly domains?: TlsRptDomain[];
 
   /**
-   * The reporters kept as their own `Reporter` metric dimension value: an `organization-name`
-   * matches a name when it equals it or starts with it followed by a non-alphanumeric character,
-   * case-insensitively (`Google` matches `Google Inc.`). At most 25.
+   * The reporters kept as their own `Reporter` metric dimension value: a DKIM-verified report's
+   * signing domain matches a name when it equals it or starts with it followed by a
+   * non-alphanumeric character, case-insensitively (`Google` matches `google.com`); unverified
+   * reports are always `other`. At most 25.
    * @default DEFAULT_TLSRPT_REPORTERS
    */
   readonly reporters?: string[];
+
+  /**
+   * Count reports received by HTTPS as readiness evidence (`mta-sts readiness --bucket` reads
+   * this from the collector's configuration, as if `--trust-https` were given). RFC 8460 gives
+   * no way to authenticate an HTTPS report, and the endpoint is public: anyone can POST reports
+   * in any reporter's name. Leave it off unless every HTTPS sender is known to you; the verdict
+   * says when it was on.
+   * @default false
+   */
+  readonly trustHttpsReports?: boolean;
 
   /**
    * The CloudWatch namespace of the metrics (the processor may put metrics in this namespace only).

@@ -430,6 +430,14 @@ describe('TlsRptCollector variants', () => {
     expect(parseCollectorConfig(config).reporters).toEqual(['Google', 'Yahoo']);
   });
 
+  test('trustHttpsReports: off by default; on, the configuration says so and the synth warns', () => {
+    const configOf = (st: Stack) => parseCollectorConfig(Object.values(Template.fromStack(st).findResources('Custom::TlsRptCollectorConfig'))[0].Properties.Config as string);
+    expect(configOf(make().stack).trustHttps).toBeUndefined();
+    const { stack } = make(() => ({ trustHttpsReports: true }));
+    expect(configOf(stack).trustHttps).toBe(true);
+    Annotations.fromStack(stack).hasWarning('/S/TlsRpt', Match.stringLikeRegexp('trustHttpsReports. is on: unauthenticated HTTPS reports count toward the readiness verdict'));
+  });
+
   test('a token region skips the SES region check with a warning', () => {
     const { stack } = make(() => ({}), null);
     Annotations.fromStack(stack).hasWarning('/S/TlsRpt', Match.stringLikeRegexp('region is not known at synth time'));

@@ -322,7 +322,34 @@ describe('mta-sts readiness --bucket', () => {
     const r = await run(...base);
     expect(r.code).toBe(0);
     expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days; 2 verified reporters: google.com, microsoft.com; 5600 sessions)');
-    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(28); // not 2026-11-01
+    const rollupReads = s3.commandCalls(GetObjectCommand).filter((c) => String(c.args[0].input.Key).startsWith('tlsrpt/rollups/'));
+    expect(rollupReads).toHaveLength(28); // not 2026-11-01
+    // …and the collector's configuration (does it trust HTTPS reports?), at the bucket root.
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toContain('config/tls-rpt-collector.json');
+  });
+
+  test('HTTPS copies in the store count only when the collector was deployed with trustHttpsReports (or --trust-https)', async () => {
+    const objects = new Map<string, string>();
+    for (const day of DAYS) {
+      for (const org of ['Google Inc.', 'Mail.Ru']) {
+        const rollups = rollupsOf(normalizeReportValue(reportJson(spec(day, { org }))), org === 'Google Inc.' ? verifiedBy('google.com') : httpsUnauthenticated());
+        objects.set(`tlsrpt/${rollupKey(rollups[0].domain, day, rollups[0].contributions[0].idempotencyKey, reportCopyId(rollups))}`, JSON.stringify(rollups[0]));
+      }
+    }
+    const config = (trustHttps: boolean) => JSON.stringify({ version: 1, domains: [], reporters: [], ...(trustHttps ? { trustHttps } : {}) });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [...objects.keys()].map((Key) => ({ Key })) });
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => ({ Body: body(objects.get(input.Key)!) }));
+    s3.on(GetObjectCommand, { Key: 'config/tls-rpt-collector.json' }).resolves({ Body: body(config(false)) });
+    expect((await run(...base)).code).toBe(1);
+    expect((await run(...base, '--trust-https')).code).toBe(0);
+    s3.on(GetObjectCommand, { Key: 'config/tls-rpt-collector.json' }).resolves({ Body: body(config(true)) });
+    const r = await run(...base);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('HTTPS reports count as evidence: the collector of s3://reports was deployed with trustHttpsReports\n');
+    expect(r.out.split('\n')[0]).toBe('example.com: ready for enforce (14 clean days; 2 reporters: "mail.ru" (unauthenticated, trusted by option), google.com; 5600 sessions)');
+    // A configuration that cannot be read trusts nothing.
+    s3.on(GetObjectCommand, { Key: 'config/tls-rpt-collector.json' }).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    expect((await run(...base)).code).toBe(1);
   });
 
   test('not ready from the store (exit 1)', async () => {

@@ -89,12 +89,17 @@ export interface CollectorConfig {
   readonly domains: CollectorDomainConfig[];
   /** The reporter names kept as `Reporter` dimension values. */
   readonly reporters: string[];
+  /**
+   * Count HTTPS reports as readiness evidence (`TlsRptCollectorProps.trustHttpsReports`).
+   * @default false
+   */
+  readonly trustHttps?: boolean;
 }
 
 /** The configuration as the JSON the construct writes: sorted, so equal input gives equal bytes. */
 export function renderCollectorConfig(config: CollectorConfig): string {
   const domains = [...config.domains].sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0)).map((d) => ({ domain: d.domain, mx: [...d.mx].sort() }));
-  return JSON.stringify({ version: config.version, domains, reporters: [...config.reporters] });
+  return JSON.stringify({ version: config.version, domains, reporters: [...config.reporters], ...(config.trustHttps === true ? { trustHttps: true } : {}) });
 }
 
 /** A short hash of the rendered configuration (changes the processor's environment, so new containers read the new object). */
@@ -113,7 +118,7 @@ export function parseCollectorConfig(text: string): CollectorConfig {
   } catch (e) {
     throw new Error(`the collector configuration ${COLLECTOR_CONFIG_KEY} is not JSON (${(e as Error).message}); deploy the stack again to rewrite it`);
   }
-  const v = value as { version?: unknown; domains?: unknown; reporters?: unknown };
+  const v = value as { version?: unknown; domains?: unknown; reporters?: unknown; trustHttps?: unknown };
   if (typeof value !== 'object' || value === null || v.version !== COLLECTOR_CONFIG_VERSION || !Array.isArray(v.domains) || !Array.isArray(v.reporters)) {
     throw new Error(`the collector configuration ${COLLECTOR_CONFIG_KEY} is not a version ${COLLECTOR_CONFIG_VERSION} configuration; deploy the stack again to rewrite it`);
   }
@@ -126,5 +131,6 @@ export function parseCollectorConfig(text: string): CollectorConfig {
     domains.push({ domain: name, mx });
   }
   const reporters = (v.reporters as unknown[]).filter((r): r is string => typeof r === 'string' && r.trim() !== '');
-  return { version: COLLECTOR_CONFIG_VERSION, domains, reporters };
+  // Only an explicit `true` trusts anything.
+  return v.trustHttps === true ? { version: COLLECTOR_CONFIG_VERSION, domains, reporters, trustHttps: true } : { version: COLLECTOR_CONFIG_VERSION, domains, reporters };
 }
