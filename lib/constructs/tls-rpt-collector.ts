@@ -602,7 +602,14 @@ export class TlsRptCollector extends Construct {
     // The configuration object the processor reads (domains and mx patterns, reporters).
     const setup = CollectorSetupProvider.of(this);
     setup.grantConfigWrite(bucket, COLLECTOR_CONFIG_KEY);
-    const render = () => renderCollectorConfig({ version: COLLECTOR_CONFIG_VERSION, domains: [...this.domains.values()], reporters });
+    const trustHttps = props.trustHttpsReports === true;
+    if (trustHttps) {
+      Annotations.of(this).addWarningV2(
+        'cdk-mta-sts:trust-https-reports',
+        '`trustHttpsReports` is on: unauthenticated HTTPS reports count toward the readiness verdict, and anyone can POST reports to the endpoint in any reporter\'s name',
+      );
+    }
+    const render = () => renderCollectorConfig({ version: COLLECTOR_CONFIG_VERSION, domains: [...this.domains.values()], reporters, ...(trustHttps ? { trustHttps } : {}) });
     const renderedConfig = Lazy.string({ produce: render });
     const config = new CustomResource(this, 'Config', {
       serviceToken: setup.function.functionArn,
