@@ -9,4 +9,5 @@ export * from './constructs/mta-sts';
 export * from './constructs/tls-rpt-collector';
 export * from './constructs/mta-sts-certificate';
 export * from './constructs/mta-sts-monitor';
+export * from './constructs/mta-sts-hosting';
 export * from './app/mta-sts-stages';
