@@ -17,6 +17,7 @@ import { addMxGuard } from './private/mx-guard';
 import { acknowledgeNag } from './private/nag';
 import { PolicyPublisherProvider } from './private/policy-publisher-provider';
 import { SECURE_BUCKET_PROPS } from './private/secure-bucket';
+import { addOutputs } from './private/outputs';
 
 /** The object key senders fetch (RFC 8461 section 3.3). */
 export const POLICY_OBJECT_KEY = '.well-known/mta-sts.txt';
@@ -229,6 +230,12 @@ export class MtaSts extends Construct {
         `mode none tells senders to stop applying MTA-STS for ${this.domainName}. To finish a removal (RFC 8461 section 8.3): deploy this, wait at least the old max_age, then remove the MtaSts construct.`,
       );
     }
+    if (this.policy.mode === MtaStsMode.TESTING && props.tlsRptDestinations === undefined) {
+      Annotations.of(this).addWarningV2(
+        'cdk-mta-sts:testing-without-tls-rpt',
+        `mode testing without \`tlsRptDestinations\` for ${this.domainName}: senders report the failures testing exists to find only to a TLS-RPT destination, so no one learns whether enforce is safe. Add \`tlsRptDestinations\` (for example a TlsRptCollector's \`destinations\`).`,
+      );
+    }
     if (this.policy.idOverridden) {
       Annotations.of(this).addWarningV2(
         'cdk-mta-sts:policy-id-override',
@@ -333,6 +340,7 @@ export class MtaSts extends Construct {
         ttl,
       });
     }
+    addOutputs(this, { policyUrl: this.policyUrl, policyBucket: this.bucket.bucketName, distribution: this.distribution.distributionId });
   }
 }
 

@@ -38,6 +38,7 @@ import { CollectorSetupProvider } from './private/collector-setup-provider';
 import { handlerFunction } from './private/handler-function';
 import { acknowledgeNag } from './private/nag';
 import { SECURE_BUCKET_PROPS } from './private/secure-bucket';
+import { addOutputs } from './private/outputs';
 
 export { TlsRptDimension, TlsRptMetric } from './private/collector-config';
 
@@ -598,6 +599,7 @@ export class TlsRptCollector extends Construct {
       ]);
     }
     this.bucket = bucket;
+    addOutputs(this, { reportBucket: bucket.bucketName, reportEndpoint: endpointUrl, reportAddress: emailAddress });
 
     // The configuration object the processor reads (domains and mx patterns, reporters).
     const setup = CollectorSetupProvider.of(this);

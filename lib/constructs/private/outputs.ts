@@ -1,0 +1,24 @@
+import { CfnOutput } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+/**
+ * The descriptions of the stack outputs the constructs add. Tools find an output by its
+ * description (the logical ids carry a hash of the construct path), so these are stable.
+ */
+export const OUTPUT_DESCRIPTIONS = {
+  policyUrl: 'cdk-mta-sts: policy URL',
+  policyBucket: 'cdk-mta-sts: policy bucket',
+  distribution: 'cdk-mta-sts: policy distribution id',
+  reportBucket: 'cdk-mta-sts: TLS-RPT report bucket',
+  reportEndpoint: 'cdk-mta-sts: TLS-RPT HTTPS endpoint',
+  reportAddress: 'cdk-mta-sts: TLS-RPT email address',
+} as const;
+
+/** Adds one output per defined value under `scope`, each with its stable description. */
+export function addOutputs(scope: Construct, values: Partial<Record<keyof typeof OUTPUT_DESCRIPTIONS, string>>): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const id = key[0].toUpperCase() + key.slice(1) + 'Output';
+    new CfnOutput(scope, id, { value, description: `${OUTPUT_DESCRIPTIONS[key as keyof typeof OUTPUT_DESCRIPTIONS]} (${scope.node.path})` });
+  }
+}

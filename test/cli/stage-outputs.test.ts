@@ -1,0 +1,69 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { parseConfig, resolveStage } from '../../lib/config/stage-config';
+import { stageReportBucket } from '../../lib/cli/stage-outputs';
+import { MtaSts } from '../../lib/constructs/mta-sts';
+import { MtaStsMode, TlsRptDestination } from '../../lib/policy';
+
+const config = parseConfig({
+  domains: { 'example.com': { hostedZoneId: 'Z0EXAMPLE', hostedZoneName: 'example.com', mx: ['mx1.example.com'] } },
+  stages: {
+    prod: { account: '222222222222', region: 'eu-west-1', mode: 'testing', collector: { https: { domainName: 'tlsrpt.example.com', hostedZoneId: 'Z0EXAMPLE', hostedZoneName: 'example.com' } } },
+    bare: { account: '222222222222', region: 'eu-west-1', mode: 'testing', domains: { 'example.com': { tlsRpt: ['mailto:tlsrpt@example.com'] } } },
+  },
+});
+const cfn = mockClient(CloudFormationClient);
+beforeEach(() => cfn.reset());
+
+describe('stageReportBucket', () => {
+  test('reads the bucket from the collector stack outputs, by description', async () => {
+    cfn.on(DescribeStacksCommand, { StackName: 'MtaStsProdCollector' }).resolves({
+      Stacks: [{ StackName: 'MtaStsProdCollector', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [
+        { OutputKey: 'TlsRptCollectorReportEndpointOutputAB12', OutputValue: 'https://tlsrpt.example.com/v1/report', Description: 'cdk-mta-sts: TLS-RPT HTTPS endpoint (x)' },
+        { OutputKey: 'TlsRptCollectorReportBucketOutputCD34', OutputValue: 'mtastsprodcollector-bucket-1', Description: 'cdk-mta-sts: TLS-RPT report bucket (MtaStsProdCollector/TlsRptCollector)' },
+      ] }],
+    });
+    await expect(stageReportBucket(resolveStage(config, 'prod'), new CloudFormationClient({ region: 'eu-west-1' }))).resolves.toBe('mtastsprodcollector-bucket-1');
+  });
+
+  test('a stack not deployed: one line naming the stack, the region and --bucket', async () => {
+    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id MtaStsProdCollector does not exist'), { name: 'ValidationError' }));
+    await expect(stageReportBucket(resolveStage(config, 'prod'), new CloudFormationClient({ region: 'eu-west-1' }))).rejects.toThrow(
+      'cannot read the outputs of stack MtaStsProdCollector in eu-west-1 (account 222222222222): ValidationError: Stack with id MtaStsProdCollector does not exist; deploy the stage, check cloudformation:DescribeStacks, or pass --bucket',
+    );
+  });
+
+  test('an older stack without the output, and a stage without a collector, are refused with the fix', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'MtaStsProdCollector', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [] }] });
+    await expect(stageReportBucket(resolveStage(config, 'prod'), new CloudFormationClient({ region: 'eu-west-1' }))).rejects.toThrow(/has no "cdk-mta-sts: TLS-RPT report bucket" output; deploy this version of the stage, or pass --bucket/);
+    await expect(stageReportBucket(resolveStage(config, 'bare'), new CloudFormationClient({ region: 'eu-west-1' }))).rejects.toThrow('stage "bare" has no collector in cdk.json, so there is no report bucket to find; pass --bucket');
+  });
+});
+
+describe('MtaSts stack outputs and the testing-without-tls-rpt warning', () => {
+  const make = (tlsRpt: boolean) => {
+    const stack = new Stack(new App(), 'S', { env: { account: '111111111111', region: 'us-east-1' } });
+    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0EXAMPLE', zoneName: 'example.com' });
+    const m = new MtaSts(stack, 'ExampleCom', { domainName: 'example.com', hostedZone, mode: MtaStsMode.TESTING, mx: ['mx1.example.com'], tlsRptDestinations: tlsRpt ? [TlsRptDestination.mailto('tlsrpt@example.com')] : undefined });
+    return { stack, m };
+  };
+
+  test('policy URL, bucket and distribution are outputs with their stable descriptions', () => {
+    const { stack, m } = make(true);
+    const outputs = Template.fromStack(stack).toJSON().Outputs as Record<string, { Description: string; Value: unknown }>;
+    const byDescription = Object.fromEntries(Object.values(outputs).map((o) => [o.Description, o.Value]));
+    expect(byDescription['cdk-mta-sts: policy URL (S/ExampleCom)']).toBe('https://mta-sts.example.com/.well-known/mta-sts.txt');
+    expect(byDescription['cdk-mta-sts: policy bucket (S/ExampleCom)']).toEqual(stack.resolve(m.bucket.bucketName));
+    expect(byDescription['cdk-mta-sts: policy distribution id (S/ExampleCom)']).toEqual(stack.resolve(m.distribution.distributionId));
+  });
+
+  test('testing with no TLS-RPT destination warns; with one it does not', () => {
+    const warned = (tlsRpt: boolean) => make(tlsRpt).m.node.metadata.filter((e) => e.type === 'aws:cdk:warning' && String(e.data).includes('cdk-mta-sts:testing-without-tls-rpt'));
+    expect(warned(false)).toHaveLength(1);
+    expect(String(warned(false)[0].data)).toMatch(/mode testing without `tlsRptDestinations` for example.com: .*Add `tlsRptDestinations`/);
+    expect(warned(true)).toHaveLength(0);
+  });
+});
