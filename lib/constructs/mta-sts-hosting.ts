@@ -82,7 +82,11 @@ export class MtaStsHostedDomain extends Construct {
   /** The AAAA alias record of `mta-sts.<domainName>`, when a hosted zone is given. */
   public readonly aliasRecordIpv6?: route53.AaaaRecord;
 
-  /** @internal use `MtaStsHosting.addDomain` */
+  /**
+   * Made by `MtaStsHosting.addDomain`, which validates and normalises `domainName` first. The
+   * construct id is the domain name: stable, and never one of the hosting's own ids (a domain
+   * always holds a dot).
+   */
   constructor(hosting: MtaStsHosting, domainName: string, options: MtaStsHostingDomainOptions) {
     super(hosting, domainName);
     this.domainName = domainName;

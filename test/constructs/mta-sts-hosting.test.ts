@@ -313,6 +313,15 @@ describe('MtaStsHosting bad input', () => {
     expect(() => hosting.addDomain('exa mple.com')).toThrow(/`domainName` must be a domain name, got "exa mple.com"/);
   });
 
+  test('more domains than an account has distribution tenants', () => {
+    const { stack, hosting } = fresh();
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:111111111111:certificate/abc');
+    for (let i = 0; i < MtaStsHosting.MAX_TENANTS_PER_ACCOUNT; i++) hosting.addDomain(`d${i}.example`, { certificate });
+    expect(() => hosting.addDomain('one-more.example', { certificate })).toThrow(
+      /"one-more.example" would be domain 10001 of this hosting, more than the 10000 distribution tenants an account has by default/,
+    );
+  });
+
   test('a comment over 128 characters', () => {
     const app = new App();
     const stack = new Stack(app, 'S', { env: ENV });
