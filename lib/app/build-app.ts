@@ -7,6 +7,8 @@ import { CERTIFICATE_REGION, certificateStackId, collectorStackId, domainStackId
 import { MtaSts } from '../constructs/mta-sts';
 import { MtaStsCertificate } from '../constructs/mta-sts-certificate';
 import { TlsRptCollector, TlsRptDomain } from '../constructs/tls-rpt-collector';
+import { MtaStsMonitor } from '../constructs/mta-sts-monitor';
+import { buildStageMonitor } from './stage-monitor';
 
 /** The stacks built for a stage, by group name. */
 export interface StageStacks {
@@ -16,6 +18,8 @@ export interface StageStacks {
   /** The stack of the stage's TLS-RPT collector, when configured. */
   readonly collectorStack?: Stack;
   readonly collector?: TlsRptCollector;
+  /** The stage's drift monitor, when on (see `monitor` in the stage config). */
+  readonly monitor?: MtaStsMonitor;
 }
 
 function zoneIn(scope: Construct, d: { hostedZoneId: string; hostedZoneName: string }): route53.IHostedZone {
@@ -41,6 +45,7 @@ function buildCollector(app: Construct, stage: ResolvedStage, c: ResolvedCollect
     email: c.email && { domainName: c.email.domainName, hostedZone: zoneIn(stack, c.email), localPart: c.email.localPart },
     https: c.https && { domainName: c.https.domainName, hostedZone: zoneIn(stack, c.https), path: c.https.path },
     domains: stage.domains.map((d) => TlsRptDomain.of({ domainName: d.domainName, mx: [...d.policy.mx] })),
+    trustHttpsReports: c.trustHttpsReports,
   });
   return { stack, collector };
 }
@@ -97,6 +102,7 @@ export function buildStage(app: Construct, stage: ResolvedStage): StageStacks {
       }),
     );
   }
-  return { stacks, certificateStacks, domains, collectorStack: built?.stack, collector: built?.collector };
+  const monitor = buildStageMonitor(app, stage, built);
+  return { stacks, certificateStacks, domains, collectorStack: built?.stack, collector: built?.collector, monitor };
 }
 

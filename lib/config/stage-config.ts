@@ -38,6 +38,7 @@ const zonedNameShape = {
 const collectorSchema = z.strictObject({
   email: z.strictObject({ ...zonedNameShape, localPart: z.string().optional() }).optional(),
   https: z.strictObject({ ...zonedNameShape, path: z.string().optional() }).optional(),
+  trustHttpsReports: z.boolean().optional(),
 });
 const stageSchema = z.strictObject({
   account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
@@ -88,6 +89,8 @@ export interface ResolvedCollector {
   readonly https?: ResolvedCollectorChannel;
   /** Its `rua` destinations: every domain of the stage without its own `tlsRpt` publishes these. */
   readonly destinations: TlsRptDestination[];
+  /** `TlsRptCollectorProps.trustHttpsReports` (off unless the config says `true`). */
+  readonly trustHttpsReports: boolean;
 }
 
 /** A stage: where it deploys and what. */
@@ -392,7 +395,7 @@ function resolveCollector(c: NonNullable<MtaStsConfig['stages'][string]['collect
     };
   const email = channel(c.email);
   const https = channel(c.https);
-  return { email, https, destinations: collectorDestinationUris(email, https).map((u) => TlsRptDestination.fromUri(u)) };
+  return { email, https, destinations: collectorDestinationUris(email, https).map((u) => TlsRptDestination.fromUri(u)), trustHttpsReports: c.trustHttpsReports === true };
 }
 
 /** The default stack group of a domain: one stack per domain, named after it. */

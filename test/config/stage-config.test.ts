@@ -64,6 +64,12 @@ describe('a stage collector', () => {
     expect(s.domains[0].tlsRpt.map(String)).toEqual(['mailto:tlsrpt@tlsrpt.example.com', 'https://tlsrpt.example.com/tls/v2']);
   });
 
+  test('trustHttpsReports: off unless the config says true; a non-boolean is refused', () => {
+    expect(resolveStage(parseConfig(withCollector({ https: channel })), 'prod').collector!.trustHttpsReports).toBe(false);
+    expect(resolveStage(parseConfig(withCollector({ https: channel, trustHttpsReports: true })), 'prod').collector!.trustHttpsReports).toBe(true);
+    expect(() => parseConfig(withCollector({ https: channel, trustHttpsReports: 'yes' }))).toThrow(/mtaSts\.stages\.prod\.collector\.trustHttpsReports/);
+  });
+
   test("a domain's own tlsRpt wins", () => {
     const s = resolveStage(parseConfig(withCollector({ email: { ...channel, localPart: 'reports' } })), 'prod');
     expect(s.collector!.destinations.map(String)).toEqual(['mailto:reports@tlsrpt.example.com']);
