@@ -134,7 +134,7 @@ describe('duplicates and merging', () => {
   });
 
   test('merging is commutative, associative and idempotent', () => {
-    const parts = [a, b, c].flatMap(rollupsOf);
+    const parts = [a, b, c].flatMap((r) => rollupsOf(r));
     const once = mergeRollups(parts);
     expect(mergeRollups([...parts].reverse())).toEqual(once);
     expect(mergeRollups([...mergeRollups(parts.slice(0, 2)), ...parts.slice(2)])).toEqual(once);
