@@ -3,8 +3,10 @@
 // TypeScript-only, at the subpath `cdk-mta-sts/core`. Never handlers or the CLI.
 export { MtaStsMode } from './policy/mode';
 export { TlsRptDestination } from './policy/tls-rpt-destination';
-export { MtaStsPolicy, MtaStsPolicyOptions } from './policy/policy';
-export { Finding, Severity } from './policy/findings';
+export { MtaStsPolicy } from './policy/policy';
+export type { MtaStsPolicyOptions } from './policy/policy';
+export { Severity } from './policy/findings';
+export type { Finding } from './policy/findings';
 export * from './constructs/mta-sts';
 export * from './constructs/tls-rpt-collector';
 export * from './constructs/mta-sts-certificate';
