@@ -595,11 +595,8 @@ function isPlainLine(x: unknown): boolean {
   );
 }
 
-/** The lines of a `policy-string`, and whether they were cut to the caps. */
-interface PolicyStrings {
-  readonly lines: string[];
-  readonly cut: boolean;
-}
+/** Line lists that were cut to the caps (a mark, so the usual path allocates nothing more than the lines). */
+const cutPolicyStrings = new WeakSet<string[]>();
 
 /** Collects policy-string lines up to the caps. */
 class LineCollector {
@@ -622,11 +619,12 @@ class LineCollector {
   }
 }
 
-function readPolicyStrings(v: unknown, pi: number, dc: DeviationCollector): PolicyStrings | undefined {
+/** The lines of a `policy-string` (in `cutPolicyStrings` when cut to the caps), or undefined when absent. */
+function readPolicyStrings(v: unknown, pi: number, dc: DeviationCollector): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   let raw: unknown[];
   if (Array.isArray(v)) {
-    if (v.length <= MAX_POLICY_STRING_LINES && v.every(isPlainLine)) return { lines: v.slice() as string[], cut: false };
+    if (v.length <= MAX_POLICY_STRING_LINES && v.every(isPlainLine)) return v.slice() as string[];
     raw = v;
   } else if (typeof v === 'string') {
     dc.warn(DeviationCode.POLICY_STRING_NOT_ARRAY, () => [policyField(pi, 'policy-string'), `\`${policyField(pi, 'policy-string')}\` is a string, not an array of strings; it was split into lines`]);
@@ -634,7 +632,7 @@ function readPolicyStrings(v: unknown, pi: number, dc: DeviationCollector): Poli
     raw = v.split(/\r?\n/, MAX_POLICY_STRING_LINES + 1);
   } else {
     dc.warn(DeviationCode.POLICY_STRING_NOT_ARRAY, () => [policyField(pi, 'policy-string'), `\`${policyField(pi, 'policy-string')}\` must be an array of strings, got ${showValue(v)}; it was ignored`]);
-    return { lines: [], cut: false };
+    return [];
   }
   const out = new LineCollector();
   if (raw.length > MAX_POLICY_STRING_LINES) out.cut = true;
@@ -647,7 +645,8 @@ function readPolicyStrings(v: unknown, pi: number, dc: DeviationCollector): Poli
         'far beyond any real policy; it was cut and not read as a policy',
     ]);
   }
-  return { lines: out.lines, cut: out.cut };
+  if (out.cut) cutPolicyStrings.add(out.lines);
+  return out.lines;
 }
 
 /** Adds one `policy-string` element (a line, or a JSON-encoded array of lines); false once the line cap is reached. */
@@ -822,11 +821,11 @@ function readPolicyEntry(entry: JsonObject, pi: number, fallbackDomain: string |
   if (strings === undefined && (policyType === PolicyType.STS || policyType === PolicyType.TLSA)) {
     dc.info(DeviationCode.POLICY_STRING_MISSING, () => [`policies[${pi}].policy.policy-string`, `\`policies[${pi}].policy.policy-string\` is missing for a ${policyType} policy`]);
   }
-  const policyStrings = strings?.lines ?? [];
+  const policyStrings = strings ?? [];
   let stsPolicy: StsPolicySeen | undefined;
   if (policyType === PolicyType.STS && policyStrings.length > 0) {
     // A policy string over the caps is not parsed: no mode and no mx, which readiness reads as a stale policy.
-    stsPolicy = strings!.cut ? { mx: [] } : readStsPolicy(policyStrings, pi, dc);
+    stsPolicy = cutPolicyStrings.has(policyStrings) ? { mx: [] } : readStsPolicy(policyStrings, pi, dc);
   }
   const mxHosts = readMxHosts(p['mx-host'], pi, dc);
 
@@ -897,34 +896,40 @@ export const MAX_POLICY_DOMAINS_PER_REPORT = 100;
  * apart) that stay exact integers, so no rollup or verdict built from the report can overflow.
  */
 class ReportBounds {
-  private readonly byDomain = new Map<string, number>();
+  // Parallel lists, not a Map: a report names one or two domains, and at most 100 are scanned.
+  private readonly domains: string[] = [];
+  private readonly domainTotals: number[] = [];
   private sessions = 0;
   private detailSessions = 0;
 
   /** Adds one entry; throws `TOO_MANY_POLICIES` or `COUNT_INVALID`. */
   public add(p: ReportPolicy, pi: number): void {
     const n = p.successfulSessions + p.failedSessions;
-    if (p.policyDomain !== undefined) {
-      const domainTotal = (this.byDomain.get(p.policyDomain) ?? 0) + n;
-      if (domainTotal > MAX_COUNT) {
-        throw sumTooLarge(`policies[${pi}].summary`, `the session counts of the policy domain ${showValue(p.policyDomain)} (up to \`policies[${pi}]\`)`);
-      }
-      this.byDomain.set(p.policyDomain, domainTotal);
-      if (this.byDomain.size > MAX_POLICY_DOMAINS_PER_REPORT) {
+    if (p.policyDomain !== undefined) this.addToDomain(p.policyDomain, n, pi);
+    this.sessions += n;
+    if (this.sessions > MAX_COUNT) throw sumTooLarge(`policies[${pi}].summary`, `the session counts of the report (up to \`policies[${pi}]\`)`);
+    const fd = p.failureDetails;
+    for (let i = 0; i < fd.length; i++) this.detailSessions += fd[i].failedSessions;
+    if (this.detailSessions > MAX_COUNT) throw sumTooLarge(`policies[${pi}].failure-details`, `the failed-session-counts of the report's failure details (up to \`policies[${pi}]\`)`);
+  }
+
+  private addToDomain(domain: string, n: number, pi: number): void {
+    let i = this.domains.indexOf(domain);
+    if (i < 0) {
+      if (this.domains.length >= MAX_POLICY_DOMAINS_PER_REPORT) {
         throw new ReportRejectedError(
           RejectReason.TOO_MANY_POLICIES,
           `policies[${pi}].policy.policy-domain`,
-          `\`policies\` names more than ${MAX_POLICY_DOMAINS_PER_REPORT} policy domains (the ${MAX_POLICY_DOMAINS_PER_REPORT + 1}th is ${showValue(p.policyDomain)} at \`policies[${pi}]\`); ` +
+          `\`policies\` names more than ${MAX_POLICY_DOMAINS_PER_REPORT} policy domains (the ${MAX_POLICY_DOMAINS_PER_REPORT + 1}th is ${showValue(domain)} at \`policies[${pi}]\`); ` +
             'a TLS report covers the policy domains of one receiver, and each would cost a rollup write: the report was refused',
         );
       }
+      i = this.domains.push(domain) - 1;
+      this.domainTotals.push(0);
     }
-    this.sessions += n;
-    if (this.sessions > MAX_COUNT) throw sumTooLarge(`policies[${pi}].summary`, `the session counts of the report (up to \`policies[${pi}]\`)`);
-    let details = 0;
-    for (const d of p.failureDetails) details += d.failedSessions;
-    this.detailSessions += details;
-    if (this.detailSessions > MAX_COUNT) throw sumTooLarge(`policies[${pi}].failure-details`, `the failed-session-counts of the report's failure details (up to \`policies[${pi}]\`)`);
+    const total = this.domainTotals[i] + n;
+    if (total > MAX_COUNT) throw sumTooLarge(`policies[${pi}].summary`, `the session counts of the policy domain ${showValue(domain)} (up to \`policies[${pi}]\`)`);
+    this.domainTotals[i] = total;
   }
 }
 
