@@ -175,10 +175,10 @@ function labelledFormat(contentType: string | undefined, fileName: string | unde
   }
   if (fileName) {
     const n = fileName.toLowerCase();
-    if (n.endsWith('.gz')) return { format: InputFormat.GZIP, label: `file name ${JSON.stringify(fileName)}` };
-    if (n.endsWith('.json')) return { format: InputFormat.JSON, label: `file name ${JSON.stringify(fileName)}` };
-    if (n.endsWith('.zip')) return { format: InputFormat.ZIP, label: `file name ${JSON.stringify(fileName)}` };
-    if (n.endsWith('.eml')) return { format: InputFormat.EMAIL, label: `file name ${JSON.stringify(fileName)}` };
+    if (n.endsWith('.gz')) return { format: InputFormat.GZIP, label: `file name ${showValue(fileName)}` };
+    if (n.endsWith('.json')) return { format: InputFormat.JSON, label: `file name ${showValue(fileName)}` };
+    if (n.endsWith('.zip')) return { format: InputFormat.ZIP, label: `file name ${showValue(fileName)}` };
+    if (n.endsWith('.eml')) return { format: InputFormat.EMAIL, label: `file name ${showValue(fileName)}` };
   }
   return undefined;
 }
@@ -336,7 +336,7 @@ export function decodeReportBody(input: Uint8Array, givenOptions: ExtractOptions
       break;
     case InputFormat.ZIP: {
       const file = readSingleZipFile(buf, maxInflated);
-      deviations.push(warning(DeviationCode.ZIP_CONTAINER, 'input', `the report came in a zip archive (entry ${JSON.stringify(file.name)}); RFC 8460 section 5 allows only JSON or gzip`));
+      deviations.push(warning(DeviationCode.ZIP_CONTAINER, 'input', `the report came in a zip archive (entry ${showValue(file.name)}); RFC 8460 section 5 allows only JSON or gzip`));
       fileName = file.name;
       json = sniffFormat(file.content) === InputFormat.GZIP ? gunzip(file.content, maxInflated, 'zip') : file.content;
       break;
@@ -533,11 +533,11 @@ async function extractFromEmail(buf: Buffer, options: ExtractOptions, depth = 0)
     if (firstError) {
       throw new ReportRejectedError(firstError.reason, `email ${firstError.field}`, `the email's report part cannot be read: ${firstError.message}`);
     }
-    const attachments = mail.attachments.map((a) => mediaType(a.headers.get('content-type')).value + (a.filename ? ` ${JSON.stringify(a.filename)}` : ''));
+    const attachments = mail.attachments.map((a) => mediaType(a.headers.get('content-type')).value + (a.filename ? ` ${showValue(a.filename)}` : ''));
     throw new ReportRejectedError(
       RejectReason.EMAIL_NO_REPORT_PART,
       'email',
-      `the email (subject ${JSON.stringify(mail.subject ?? '')}) has no report part: it is ${root.value} with ${attachments.length === 0 ? 'no attachment' : `the attachment(s) ${attachments.join(', ')}`}; ` +
+      `the email (subject ${showValue(mail.subject ?? '')}) has no report part: it is ${root.value} with ${attachments.length === 0 ? 'no attachment' : `the attachment(s) ${attachments.join(', ')}`}; ` +
         'a TLS report email carries an application/tlsrpt+gzip or application/tlsrpt+json part (RFC 8460 section 5.3)',
     );
   }

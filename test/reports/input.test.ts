@@ -382,3 +382,19 @@ describe('an email with too many MIME parts', () => {
     );
   });
 });
+
+describe('reporter-controlled names in messages are escaped', () => {
+  test('a zip entry name with ANSI and bidi characters', () => {
+    const zip = makeZip([{ name: '\u001b[2Ja\u202e.json', content: jsonBytes(REPORT) }]);
+    const r = decodeReportBody(zip);
+    const d = r.deviations.find((f) => f.code === DeviationCode.ZIP_CONTAINER)!;
+    expect(d.message).toBe('the report came in a zip archive (entry "\\u001b[2Ja\\u202e.json"); RFC 8460 section 5 allows only JSON or gzip');
+  });
+
+  test('an email subject with CR/LF and OSC, in the no-report-part message', async () => {
+    const mail = makeEmail({ subject: 'x \u001b]0;pwned\u0007 \u202eevil', parts: [{ contentType: 'text/plain', body: Buffer.from('hi'), base64: false }] });
+    const e = await rejectionOfAsync(extractReportInput(mail));
+    expect(e.reason).toBe(RejectReason.EMAIL_NO_REPORT_PART);
+    expect(e.message).toMatch(/^the email \(subject "x \\u001b\]0;pwned\\u0007 \\u202eevil"\) has no report part/);
+  });
+});

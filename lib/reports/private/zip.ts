@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib';
 import { RejectReason, ReportRejectedError } from '../errors';
+import { showValue } from '../untrusted-text';
 
 const EOCD_SIGNATURE = 0x06054b50;
 const CENTRAL_SIGNATURE = 0x02014b50;
@@ -40,7 +41,7 @@ export function readSingleZipFile(buf: Buffer, maxInflatedBytes: number): ZipFil
     throw new ReportRejectedError(RejectReason.ZIP_EMPTY, 'zip', 'the zip archive holds no file; a report archive must hold exactly one JSON file');
   }
   if (entries.length > 1) {
-    const names = entries.slice(0, 5).map((e) => JSON.stringify(e.name)).join(', ');
+    const names = entries.slice(0, 5).map((e) => showValue(e.name)).join(', ');
     throw new ReportRejectedError(
       RejectReason.ZIP_SEVERAL_FILES,
       'zip',
@@ -48,20 +49,20 @@ export function readSingleZipFile(buf: Buffer, maxInflatedBytes: number): ZipFil
     );
   }
   const e = entries[0];
-  if (e.flags & 0x1) throw invalid(`${JSON.stringify(e.name)} is encrypted`);
+  if (e.flags & 0x1) throw invalid(`${showValue(e.name)} is encrypted`);
   if (e.size > maxInflatedBytes) {
     throw new ReportRejectedError(
       RejectReason.INFLATED_TOO_LARGE,
       'zip',
-      `the zip entry ${JSON.stringify(e.name)} declares ${e.size} bytes, more than the limit of ${maxInflatedBytes} bytes (maxInflatedBytes)`,
+      `the zip entry ${showValue(e.name)} declares ${e.size} bytes, more than the limit of ${maxInflatedBytes} bytes (maxInflatedBytes)`,
     );
   }
   if (e.localOffset + 30 > buf.length || buf.readUInt32LE(e.localOffset) !== LOCAL_SIGNATURE) {
-    throw invalid(`the local header of ${JSON.stringify(e.name)} is missing`);
+    throw invalid(`the local header of ${showValue(e.name)} is missing`);
   }
   const dataStart = e.localOffset + 30 + buf.readUInt16LE(e.localOffset + 26) + buf.readUInt16LE(e.localOffset + 28);
   const dataEnd = dataStart + e.compressedSize;
-  if (dataEnd > buf.length) throw invalid(`the data of ${JSON.stringify(e.name)} is truncated`);
+  if (dataEnd > buf.length) throw invalid(`the data of ${showValue(e.name)} is truncated`);
   const data = buf.subarray(dataStart, dataEnd);
   let content: Buffer;
   if (e.method === 0) {
@@ -74,16 +75,16 @@ export function readSingleZipFile(buf: Buffer, maxInflatedBytes: number): ZipFil
         throw new ReportRejectedError(
           RejectReason.INFLATED_TOO_LARGE,
           'zip',
-          `the zip entry ${JSON.stringify(e.name)} inflates to more than the limit of ${maxInflatedBytes} bytes (maxInflatedBytes): refused as a decompression bomb`,
+          `the zip entry ${showValue(e.name)} inflates to more than the limit of ${maxInflatedBytes} bytes (maxInflatedBytes): refused as a decompression bomb`,
         );
       }
-      throw invalid(`the data of ${JSON.stringify(e.name)} does not inflate (${(err as Error).message})`);
+      throw invalid(`the data of ${showValue(e.name)} does not inflate (${(err as Error).message})`);
     }
   } else {
-    throw invalid(`${JSON.stringify(e.name)} uses compression method ${e.method}; only stored (0) and deflate (8) are supported`);
+    throw invalid(`${showValue(e.name)} uses compression method ${e.method}; only stored (0) and deflate (8) are supported`);
   }
-  if (content.length !== e.size) throw invalid(`${JSON.stringify(e.name)} inflates to ${content.length} bytes, its header says ${e.size}`);
-  if (zlib.crc32(content) >>> 0 !== e.crc >>> 0) throw invalid(`the CRC of ${JSON.stringify(e.name)} does not match its content`);
+  if (content.length !== e.size) throw invalid(`${showValue(e.name)} inflates to ${content.length} bytes, its header says ${e.size}`);
+  if (zlib.crc32(content) >>> 0 !== e.crc >>> 0) throw invalid(`the CRC of ${showValue(e.name)} does not match its content`);
   return { name: e.name, content };
 }
 
