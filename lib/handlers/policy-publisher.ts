@@ -1,7 +1,17 @@
 // Custom resource handler: writes the MTA-STS policy object, invalidates its CloudFront path and
 // waits for the invalidation to complete, so that the `_mta-sts` record (which depends on this
-// resource) changes only once the edge serves the new body.
-import { CloudFrontClient, CreateInvalidationCommand, waitUntilInvalidationCompleted } from '@aws-sdk/client-cloudfront';
+// resource) changes only once the edge serves the new body. Two modes: a dedicated distribution
+// (`DistributionId`: the object at `.well-known/mta-sts.txt`), or a tenant of a shared
+// multi-tenant distribution (`DistributionTenantId`: the object at `<d>/.well-known/mta-sts.txt`,
+// the tenant's viewer path `/.well-known/mta-sts.txt` invalidated).
+import {
+  CloudFrontClient,
+  CreateInvalidationCommand,
+  CreateInvalidationForDistributionTenantCommand,
+  InvalidationBatch,
+  waitUntilInvalidationCompleted,
+  waitUntilInvalidationForDistributionTenantCompleted,
+} from '@aws-sdk/client-cloudfront';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { CustomResourceResult, httpsResponseSender, respondTo, ResponseSender } from './private/cfn-response';
@@ -14,7 +24,15 @@ export interface PolicyPublisherProperties {
   readonly PolicyId: string;
   readonly ContentType: string;
   readonly CacheControl: string;
+  /** The dedicated distribution whose path `/<ObjectKey>` is invalidated. */
   readonly DistributionId?: string;
+  /** The distribution tenant (shared hosting) whose `InvalidationPath` is invalidated. */
+  readonly DistributionTenantId?: string;
+  /**
+   * The viewer path to invalidate, required with `DistributionTenantId` (the tenant's origin
+   * path maps it to `ObjectKey`, so it is not `/<ObjectKey>`).
+   */
+  readonly InvalidationPath?: string;
   /** "true" to keep the object when the resource is deleted. */
   readonly RetainOnDelete?: string;
 }
@@ -44,6 +62,8 @@ export async function publish(event: CloudFormationCustomResourceEvent, deps: Po
     }
     return { physicalResourceId: event.PhysicalResourceId };
   }
+  // Refuse bad properties before anything is written.
+  const target = invalidationTarget(p, deps);
   const put = await deps.s3.send(
     new PutObjectCommand({
       Bucket: p.BucketName,
@@ -53,29 +73,62 @@ export async function publish(event: CloudFormationCustomResourceEvent, deps: Po
       CacheControl: p.CacheControl,
     }),
   );
-  let invalidationId = '';
-  if (p.DistributionId) {
-    const created = await deps.cloudfront.send(
-      new CreateInvalidationCommand({
-        DistributionId: p.DistributionId,
-        InvalidationBatch: { CallerReference: `${p.PolicyId}-${event.RequestId}`, Paths: { Quantity: 1, Items: [`/${p.ObjectKey}`] } },
-      }),
-    );
-    invalidationId = created.Invalidation?.Id ?? '';
-    if (!invalidationId) throw new Error(`CloudFront returned no invalidation id for distribution ${p.DistributionId}`);
-    const maxWaitTime = deps.maxWaitSeconds(context);
-    try {
-      await waitUntilInvalidationCompleted(
-        { client: deps.cloudfront, maxWaitTime, minDelay: deps.pollSeconds, maxDelay: Math.max(deps.pollSeconds, 30) },
-        { DistributionId: p.DistributionId, Id: invalidationId },
-      );
-    } catch (e) {
-      throw new Error(
-        `the CloudFront invalidation ${invalidationId} of /${p.ObjectKey} did not complete within ${maxWaitTime} s (${(e as Error).name}); the _mta-sts record was left unchanged, deploy again`,
-      );
-    }
-  }
+  const invalidationId = target ? await invalidate(target, `${p.PolicyId}-${event.RequestId}`, deps, context) : '';
   return { physicalResourceId, data: { PolicyId: p.PolicyId, ETag: put.ETag ?? '', InvalidationId: invalidationId } };
+}
+
+/** What to invalidate, and how to wait for it: a distribution's or a tenant's path. */
+interface InvalidationTarget {
+  readonly name: string;
+  readonly path: string;
+  create(batch: InvalidationBatch): Promise<string | undefined>;
+  wait(id: string, maxWaitTime: number): Promise<unknown>;
+}
+
+/** The target of `p`, or undefined when nothing is to be invalidated. */
+function invalidationTarget(p: PolicyPublisherProperties, deps: PolicyPublisherDeps): InvalidationTarget | undefined {
+  const client = deps.cloudfront;
+  const waiter = (maxWaitTime: number) => ({ client, maxWaitTime, minDelay: deps.pollSeconds, maxDelay: Math.max(deps.pollSeconds, 30) });
+  if (p.DistributionId && p.DistributionTenantId) {
+    throw new Error(`both DistributionId ${p.DistributionId} and DistributionTenantId ${p.DistributionTenantId} are given: give one (a dedicated distribution or a tenant)`);
+  }
+  if (p.DistributionTenantId) {
+    const tenant = p.DistributionTenantId;
+    if (!p.InvalidationPath?.startsWith('/')) {
+      throw new Error(`DistributionTenantId ${tenant} needs an InvalidationPath starting with "/", got ${JSON.stringify(p.InvalidationPath ?? null)}`);
+    }
+    return {
+      name: `distribution tenant ${tenant}`,
+      path: p.InvalidationPath,
+      create: async (batch) => (await client.send(new CreateInvalidationForDistributionTenantCommand({ Id: tenant, InvalidationBatch: batch }))).Invalidation?.Id,
+      wait: (id, maxWaitTime) => waitUntilInvalidationForDistributionTenantCompleted(waiter(maxWaitTime), { DistributionTenantId: tenant, Id: id }),
+    };
+  }
+  if (p.DistributionId) {
+    const distributionId = p.DistributionId;
+    return {
+      name: `distribution ${distributionId}`,
+      path: `/${p.ObjectKey}`,
+      create: async (batch) => (await client.send(new CreateInvalidationCommand({ DistributionId: distributionId, InvalidationBatch: batch }))).Invalidation?.Id,
+      wait: (id, maxWaitTime) => waitUntilInvalidationCompleted(waiter(maxWaitTime), { DistributionId: distributionId, Id: id }),
+    };
+  }
+  return undefined;
+}
+
+/** Invalidates the target's path and waits for completion; the invalidation id. */
+async function invalidate(target: InvalidationTarget, callerReference: string, deps: PolicyPublisherDeps, context?: Context): Promise<string> {
+  const id = await target.create({ CallerReference: callerReference, Paths: { Quantity: 1, Items: [target.path] } });
+  if (!id) throw new Error(`CloudFront returned no invalidation id for ${target.name}`);
+  const maxWaitTime = deps.maxWaitSeconds(context);
+  try {
+    await target.wait(id, maxWaitTime);
+  } catch (e) {
+    throw new Error(
+      `the CloudFront invalidation ${id} of ${target.path} did not complete within ${maxWaitTime} s (${(e as Error).name}); the _mta-sts record was left unchanged, deploy again (${target.name})`,
+    );
+  }
+  return id;
 }
 
 /** Leaves a minute of the Lambda's time for the response. */

@@ -1,4 +1,10 @@
-import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront';
+import {
+  CloudFrontClient,
+  CreateInvalidationCommand,
+  CreateInvalidationForDistributionTenantCommand,
+  GetInvalidationCommand,
+  GetInvalidationForDistributionTenantCommand,
+} from '@aws-sdk/client-cloudfront';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -19,7 +25,7 @@ const PROPS = {
   RetainOnDelete: 'false',
 };
 
-function event(type: 'Create' | 'Update' | 'Delete', props: typeof PROPS = PROPS): CloudFormationCustomResourceEvent {
+function event(type: 'Create' | 'Update' | 'Delete', props: Record<string, string> = PROPS): CloudFormationCustomResourceEvent {
   const base = {
     ServiceToken: PROPS.ServiceToken,
     ResponseURL: 'https://cloudformation-response.example/put',
@@ -33,6 +39,15 @@ function event(type: 'Create' | 'Update' | 'Delete', props: typeof PROPS = PROPS
   if (type === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: 'policy-bucket/.well-known/mta-sts.txt', OldResourceProperties: props };
   return { ...base, RequestType: 'Delete', PhysicalResourceId: 'policy-bucket/.well-known/mta-sts.txt' };
 }
+
+/** The properties `MtaSts` gives with a shared hosting: the domain's key, its tenant, the viewer path. */
+const TENANT_PROPS: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(PROPS).filter(([k]) => k !== 'DistributionId')),
+  BucketName: 'hosting-bucket',
+  ObjectKey: 'example.com/.well-known/mta-sts.txt',
+  DistributionTenantId: 'dt_123',
+  InvalidationPath: '/.well-known/mta-sts.txt',
+};
 
 function deps(): { deps: PolicyPublisherDeps; responses: { url: string; body: Record<string, unknown> }[] } {
   const responses: { url: string; body: Record<string, unknown> }[] = [];
@@ -132,5 +147,100 @@ describe('policy publisher', () => {
     s3.on(DeleteObjectCommand).rejects(Object.assign(new Error('gone'), { name: 'NoSuchBucket' }));
     await handler(event('Delete'), undefined, d.deps);
     expect(d.responses.map((r) => r.body.Status)).toEqual(['SUCCESS', 'SUCCESS']);
+  });
+});
+
+describe('policy publisher on shared hosting (a distribution tenant)', () => {
+  const inProgress = (id: string) => ({ Invalidation: { Id: id, Status: 'InProgress', CreateTime: new Date(), InvalidationBatch: undefined } });
+  const completed = (id: string) => ({ Invalidation: { Id: id, Status: 'Completed', CreateTime: new Date(), InvalidationBatch: undefined } });
+
+  test.each(['Create', 'Update'] as const)(
+    "%s writes <d>/.well-known/mta-sts.txt, invalidates the tenant's viewer path and waits for completion",
+    async (type) => {
+      s3.on(PutObjectCommand).resolves({ ETag: '"etag"' });
+      cloudfront.on(CreateInvalidationForDistributionTenantCommand).resolves(inProgress('T1'));
+      cloudfront.on(GetInvalidationForDistributionTenantCommand).resolvesOnce(inProgress('T1')).resolves(completed('T1'));
+      const d = deps();
+      await handler(event(type, TENANT_PROPS), undefined, d.deps);
+
+      expect(s3.commandCalls(PutObjectCommand)[0].args[0].input).toEqual({
+        Bucket: 'hosting-bucket',
+        Key: 'example.com/.well-known/mta-sts.txt',
+        Body: PROPS.PolicyText,
+        ContentType: 'text/plain',
+        CacheControl: 'max-age=60',
+      });
+      expect(cloudfront.commandCalls(CreateInvalidationForDistributionTenantCommand).map((c) => c.args[0].input)).toEqual([
+        { Id: 'dt_123', InvalidationBatch: { CallerReference: 'abc123-req-1', Paths: { Quantity: 1, Items: ['/.well-known/mta-sts.txt'] } } },
+      ]);
+      // Polled until Completed: the response is sent only after the second look.
+      expect(cloudfront.commandCalls(GetInvalidationForDistributionTenantCommand).map((c) => c.args[0].input)).toEqual([
+        { DistributionTenantId: 'dt_123', Id: 'T1' },
+        { DistributionTenantId: 'dt_123', Id: 'T1' },
+      ]);
+      expect(cloudfront.commandCalls(CreateInvalidationCommand)).toHaveLength(0);
+      expect(d.responses).toEqual([
+        {
+          url: 'https://cloudformation-response.example/put',
+          body: expect.objectContaining({
+            Status: 'SUCCESS',
+            PhysicalResourceId: 'hosting-bucket/example.com/.well-known/mta-sts.txt',
+            Data: { PolicyId: 'abc123', ETag: '"etag"', InvalidationId: 'T1' },
+          }),
+        },
+      ]);
+    },
+    15_000,
+  );
+
+  test('a tenant invalidation that does not complete in time fails, naming the tenant', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    cloudfront.on(CreateInvalidationForDistributionTenantCommand).resolves(inProgress('T2'));
+    cloudfront.on(GetInvalidationForDistributionTenantCommand).resolves(inProgress('T2'));
+    const d = deps();
+    d.deps = { ...d.deps, maxWaitSeconds: () => 2 };
+    await handler(event('Create', TENANT_PROPS), undefined, d.deps);
+    expect(d.responses[0].body.Status).toBe('FAILED');
+    expect(d.responses[0].body.Reason).toMatch(
+      /the CloudFront invalidation T2 of \/.well-known\/mta-sts.txt did not complete within 2 s \(TimeoutError\); the _mta-sts record was left unchanged, deploy again \(distribution tenant dt_123\)/,
+    );
+  });
+
+  test('a refused tenant invalidation fails the resource', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    cloudfront.on(CreateInvalidationForDistributionTenantCommand).rejects(Object.assign(new Error('Tenant not found'), { name: 'EntityNotFound' }));
+    const d = deps();
+    await handler(event('Update', TENANT_PROPS), undefined, d.deps);
+    expect(d.responses[0].body).toEqual(expect.objectContaining({ Status: 'FAILED', Reason: 'Tenant not found' }));
+  });
+
+  test('no invalidation id from CloudFront fails the resource', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    cloudfront.on(CreateInvalidationForDistributionTenantCommand).resolves({});
+    const d = deps();
+    await handler(event('Create', TENANT_PROPS), undefined, d.deps);
+    expect(d.responses[0].body.Reason).toBe('CloudFront returned no invalidation id for distribution tenant dt_123');
+  });
+
+  test.each([
+    ['no InvalidationPath', { InvalidationPath: undefined }, /DistributionTenantId dt_123 needs an InvalidationPath starting with "\/", got null/],
+    ['a relative InvalidationPath', { InvalidationPath: '.well-known/mta-sts.txt' }, /needs an InvalidationPath starting with "\/", got ".well-known\/mta-sts.txt"/],
+    ['both a distribution and a tenant', { DistributionId: 'E123' }, /both DistributionId E123 and DistributionTenantId dt_123 are given: give one/],
+  ])('%s: refused before anything is written', async (_, change, message) => {
+    const props = Object.fromEntries(Object.entries({ ...TENANT_PROPS, ...change }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const d = deps();
+    await handler(event('Create', props), undefined, d.deps);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(d.responses[0].body.Status).toBe('FAILED');
+    expect(d.responses[0].body.Reason).toMatch(message);
+  });
+
+  test('Delete removes only this domain\'s object from the shared bucket, and invalidates nothing', async () => {
+    s3.on(DeleteObjectCommand).resolves({});
+    const d = deps();
+    await handler(event('Delete', TENANT_PROPS), undefined, d.deps);
+    expect(s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'hosting-bucket', Key: 'example.com/.well-known/mta-sts.txt' }]);
+    expect(cloudfront.calls()).toHaveLength(0);
+    expect(d.responses[0].body.Status).toBe('SUCCESS');
   });
 });
