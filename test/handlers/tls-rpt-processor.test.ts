@@ -25,6 +25,8 @@ import {
 } from '../../lib/handlers/tls-rpt-processor';
 import * as aggregate from '../../lib/reports/aggregate';
 import { AuthenticationStatus, authenticateReportEmail } from '../../lib/reports/authentication';
+import { assessReadiness } from '../../lib/reports/readiness';
+import { MtaStsMode } from '../../lib/policy/mode';
 import { rawReportKey, ReportChannel } from '../../lib/reports/store-layout';
 import { DkimLab } from '../reports/dkim';
 
@@ -718,5 +720,47 @@ describe('trusted evidence: authentication, copies, metrics exactly once', () =>
     const r = await deliver(httpsKey('many-1'), gz(many), 'application/tlsrpt+gzip', deps({ writeConcurrency: 4 }));
     expect(r.rollupKeys).toHaveLength(60);
     expect(most).toBe(4);
+  });
+});
+
+describe('the readiness verdict over what the processor stored', () => {
+  const NOW_VERDICT = new Date('2026-12-01T10:00:00Z');
+  const MXS = ['mx1.example.com', '*.mail.example.com'];
+  const DAYS = Array.from({ length: 14 }, (_, i) => new Date(Date.parse('2026-11-15T00:00:00Z') + i * 86_400_000).toISOString().slice(0, 10));
+  const dayReport = (org: string, day: string, success: number) => ({
+    ...report(org, `${day}T00:00:00Z_example.com`, [policy('example.com', success, [], MXS)]),
+    'date-range': { 'start-datetime': `${day}T00:00:00Z`, 'end-datetime': `${day}T23:59:59Z` },
+  });
+  const verdict = () =>
+    assessReadiness(
+      [...store.entries()].filter(([k]) => k.startsWith('rollups/domain=example.com/')).map(([, v]) => aggregate.rollupFromJson(JSON.parse(v.body.toString()))),
+      { domain: 'example.com', now: NOW_VERDICT, expected: { mode: MtaStsMode.TESTING, mx: MXS } },
+    );
+
+  test('15 forged, back-dated HTTPS POSTs (a million sessions each, "google inc" twice spelled) leave the domain not ready', async () => {
+    for (const [i, day] of [...DAYS, '2026-11-29'].entries()) {
+      const r = await deliver(httpsKey(`forged-${i}`), gz(dayReport(i % 2 ? 'google inc' : 'Google Inc', day, 1_000_000)), 'application/tlsrpt+gzip');
+      expect(r.outcome).toBe(ProcessOutcome.STORED);
+    }
+    const v = verdict();
+    expect(v.ready).toBe(false);
+    expect([v.reporters, v.successfulSessions, v.unverifiedReports]).toEqual([[], 0, 15]);
+    expect(v.summary).toMatch(/^example\.com: not ready: no reports for 14 of 14 days/);
+  });
+
+  test('signed reports from two reporters over 14 days, delivered by email, make it ready', async () => {
+    lab.key('microsoft.com', 'selector2', 'ed25519');
+    for (const day of DAYS) {
+      const google = await lab.sign(reportEmail(gz(dayReport('Google Inc.', day, 300)), { messageId: `g-${day}` }), { domain: 'google.com', selector: 'tlsrpt' });
+      const msRaw = reportEmail(gz(dayReport('Microsoft Corporation', day, 200)), { messageId: `m-${day}` }).toString('latin1').replace(/^From: .*$/m, 'From: tlsrpt-noreply@microsoft.com');
+      const microsoft = await lab.sign(Buffer.from(msRaw, 'latin1'), { domain: 'microsoft.com', selector: 'selector2', type: 'ed25519' });
+      expect((await deliver(`raw/channel=email/g-${day}`, google)).authentication?.status).toBe(AuthenticationStatus.VERIFIED);
+      expect((await deliver(`raw/channel=email/m-${day}`, microsoft)).authentication?.status).toBe(AuthenticationStatus.VERIFIED);
+    }
+    // Forged noise beside them changes nothing but the count of what was not counted.
+    await deliver(httpsKey('noise'), gz(dayReport('Google Inc.', DAYS[3], 1_000_000)), 'application/tlsrpt+gzip');
+    const v = verdict();
+    expect(v.ready).toBe(true);
+    expect(v.summary).toBe('example.com: ready for enforce (14 clean days; 2 verified reporters: google.com, microsoft.com; 7000 sessions; 1 unverified report not counted)');
   });
 });
