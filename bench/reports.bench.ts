@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import * as zlib from 'node:zlib';
-import { parseReportBody, ReportAggregator } from '../lib/reports';
+import { normalizeReport, parseReportBody, ReportAggregator } from '../lib/reports';
 
 const SMALL_REPORTS = 3000;
 const BIG_TARGET_BYTES = 20 * 1024 * 1024;
@@ -182,6 +182,66 @@ function compare(name: string, corpus: Corpus, rounds: number): number {
   return ratio;
 }
 
+// ---- adversarial input: linear time -----------------------------------------------------
+
+/** Reports whose one hostile field holds `n` characters of white space (tabs where a policy parser trims). */
+const ADVERSARIAL: ReadonlyArray<readonly [string, (n: number) => string]> = [
+  // Tabs between two letters: what made the policy parser's `[ \t]+$` trim quadratic.
+  ['policy-string: one line of tabs', (n) => hostile({ 'policy-string': [`mode: x${'\t'.repeat(n)}y`] })],
+  ['policy-string: 64 lines of tabs', (n) => hostile({ 'policy-string': Array.from({ length: 64 }, (_, i) => `k${i}: x${'\t'.repeat(Math.floor(n / 64))}y`) })],
+  ['policy-string: one string of newlines', (n) => hostile({ 'policy-string': `mx: a${'\n'.repeat(n)}` })],
+  ['mx-host: spaces', (n) => hostile({ 'mx-host': `${' '.repeat(n)}mx.example.com` })],
+  ['count: a string of spaces', (n) => hostile({}, `${' '.repeat(n)}1x`)],
+  ['start-datetime: spaces', (n) => hostileDate(`2026-11-20${' '.repeat(n)}x`)],
+];
+
+function hostile(policy: object, count: unknown = 1): string {
+  return JSON.stringify({
+    'organization-name': 'x',
+    'date-range': { 'start-datetime': '2026-11-20T00:00:00Z', 'end-datetime': '2026-11-20T23:59:59Z' },
+    'report-id': 'r',
+    policies: [{ policy: { 'policy-type': 'sts', 'policy-domain': 'example.com', ...policy }, summary: { 'total-successful-session-count': count, 'total-failure-session-count': 0 } }],
+  });
+}
+
+function hostileDate(start: string): string {
+  return JSON.stringify({ 'date-range': { 'start-datetime': start }, policies: [{ policy: {} }] });
+}
+
+/** Each hostile report at 256 KiB, 512 KiB and 1 MiB: the time per MB stays flat when the normaliser is linear. */
+function adversarial(): boolean {
+  console.log('adversarial white space through the normaliser (median of 5; linear: the time per MB stays flat):');
+  let linear = true;
+  for (const [name, make] of ADVERSARIAL) {
+    const perMb: number[] = [];
+    const cells: string[] = [];
+    for (const n of [256 * 1024, 512 * 1024, 1024 * 1024]) {
+      const text = make(n);
+      const ts: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        ts.push(
+          time(() => {
+            try {
+              normalizeReport(text);
+            } catch {
+              // A rejection is an outcome too: the time is what is measured.
+            }
+            return 0;
+          }).wall,
+        );
+      }
+      const t = median(ts);
+      perMb.push((t * 1e6) / text.length);
+      cells.push(`${(text.length / 1e6).toFixed(2)} MB ${(t * 1000).toFixed(1).padStart(6)} ms`);
+    }
+    // Quadratic would be 4x per MB from 256 KiB to 1 MiB; allow 2x for noise.
+    const ok = perMb[2] <= 2 * perMb[0] + 0.5;
+    linear &&= ok;
+    console.log(`  ${name.padEnd(40)} ${cells.join('   ')}   ${ok ? 'linear' : 'NOT LINEAR'}`);
+  }
+  return linear;
+}
+
 // ---- child: peak memory on one report -------------------------------------------------------
 
 function childMain(which: string, file: string): void {
@@ -231,7 +291,11 @@ function main(): void {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`\nsummary: throughput ratio ${r1.toFixed(2)} (small reports), ${r2.toFixed(2)} (20 MB report); total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  console.log('');
+  const linear = adversarial();
+  console.log(
+    `\nsummary: throughput ratio ${r1.toFixed(2)} (small reports), ${r2.toFixed(2)} (20 MB report); adversarial input ${linear ? 'linear' : 'NOT LINEAR'}; total ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  );
 }
 
 const childAt = process.argv.indexOf('--child');

@@ -422,11 +422,12 @@ describe('hostile input is bounded', () => {
 
   test('a policy-string of 100 000 tabs is cut to the cap, not parsed, and read as no mode and no mx', () => {
     const a = editable();
-    a.policy['policy-string'] = ['version: STSv1', `mode:${'\t'.repeat(100_000)}x`, 'mx: mail.example.com'];
+    // Tabs between two letters: what made the policy parser's trim quadratic (32 s of processor time).
+    a.policy['policy-string'] = ['version: STSv1', `mode: x${'\t'.repeat(100_000)}y`, 'mx: mail.example.com'];
     const r = normalizeReportValue(a.report);
     const p = r.policies[0];
     // The line is cut to its first 1000 characters (then trimmed): no 100 000-character line reaches the policy parser.
-    expect(p.policyStrings).toEqual(['version: STSv1', 'mode:', 'mx: mail.example.com']);
+    expect(p.policyStrings).toEqual(['version: STSv1', 'mode: x', 'mx: mail.example.com']);
     expect(p.stsPolicy).toEqual({ mx: [] });
     expect(r.deviations.find((d) => d.code === DeviationCode.POLICY_STRING_TOO_LONG)).toEqual({
       code: 'policy-string-too-long',
@@ -588,5 +589,16 @@ describe('dates outside what can be put on a day', () => {
     const a = editable();
     a.report['date-range'] = { 'start-datetime': '2026-11-20T00:00:00+99:99', 'end-datetime': '2026-11-20T23:59:59Z' };
     expect(rejectionOf(() => normalizeReportValue(a.report)).reason).toBe(RejectReason.DATE_RANGE_INVALID);
+  });
+});
+
+describe('a line just over the cap', () => {
+  test('is cut to 1000 characters and flagged', () => {
+    const a = editable();
+    a.policy['policy-string'] = ['version: STSv1', `mode: x${'\t'.repeat(2000)}y`];
+    const r = normalizeReportValue(a.report);
+    expect(r.policies[0].policyStrings[1]).toBe(`mode: x${'\t'.repeat(MAX_POLICY_STRING_LINE_CHARS - 7)}`);
+    expect(r.policies[0].stsPolicy).toEqual({ mx: [] });
+    expect(codes(r)).toContain(DeviationCode.POLICY_STRING_TOO_LONG);
   });
 });
