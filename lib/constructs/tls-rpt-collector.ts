@@ -356,9 +356,9 @@ export interface TlsRptCollectorProps {
 }
 
 /** The default `processorReservedConcurrency`. */
-export const DEFAULT_PROCESSOR_RESERVED_CONCURRENCY = 5;
+const DEFAULT_PROCESSOR_RESERVED_CONCURRENCY = 5;
 /** The default `ingestReservedConcurrency`. */
-export const DEFAULT_INGEST_RESERVED_CONCURRENCY = 20;
+const DEFAULT_INGEST_RESERVED_CONCURRENCY = 20;
 
 const DEFAULT_RETENTION_DAYS = 400;
 const EMAIL_RAW_PREFIX = `${STORE_PREFIXES.raw}channel=${ReportChannel.EMAIL}/`;
