@@ -33,7 +33,7 @@ function event(type: 'Create' | 'Update' | 'Delete', props: Record<string, strin
     RequestId: 'req-1',
     LogicalResourceId: 'PolicyDeployment',
     ResourceType: 'Custom::MtaStsPolicy',
-    ResourceProperties: props as CloudFormationCustomResourceEvent['ResourceProperties'],
+    ResourceProperties: props as unknown as CloudFormationCustomResourceEvent['ResourceProperties'],
   };
   if (type === 'Create') return { ...base, RequestType: 'Create' };
   if (type === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: 'policy-bucket/.well-known/mta-sts.txt', OldResourceProperties: props };
