@@ -36,7 +36,7 @@ function event(type: 'Create' | 'Update' | 'Delete', props: Record<string, strin
     ResourceProperties: props as unknown as CloudFormationCustomResourceEvent['ResourceProperties'],
   };
   if (type === 'Create') return { ...base, RequestType: 'Create' };
-  if (type === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: 'policy-bucket/.well-known/mta-sts.txt', OldResourceProperties: props };
+  if (type === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: 'policy-bucket/.well-known/mta-sts.txt', OldResourceProperties: base.ResourceProperties };
   return { ...base, RequestType: 'Delete', PhysicalResourceId: 'policy-bucket/.well-known/mta-sts.txt' };
 }
 
