@@ -60,6 +60,15 @@ export interface MtaStsHostingDomainOptions {
    * @default - a certificate DNS-validated in `hostedZone`; only possible when the stack is in us-east-1
    */
   readonly certificate?: acm.ICertificate;
+
+  /**
+   * The construct under which the domain's tenant, certificate and alias records are made, for
+   * example the domain's own `MtaSts` in another stack of the same account: the per-domain
+   * resources then count against that stack's 500 resources, not the hosting's, and the
+   * hosting's stack holds only what is shared.
+   * @default - the hosting itself
+   */
+  readonly scope?: Construct;
 }
 
 /**
@@ -84,11 +93,11 @@ export class MtaStsHostedDomain extends Construct {
 
   /**
    * Made by `MtaStsHosting.addDomain`, which validates and normalises `domainName` first. The
-   * construct id is the domain name: stable, and never one of the hosting's own ids (a domain
-   * always holds a dot).
+   * construct id is the domain name, under `options.scope` or the hosting: stable, and never one
+   * of the hosting's own ids (a domain always holds a dot).
    */
   constructor(hosting: MtaStsHosting, domainName: string, options: MtaStsHostingDomainOptions) {
-    super(hosting, domainName);
+    super(options.scope ?? hosting, domainName);
     this.domainName = domainName;
     this.policyHostName = policyHostName(domainName);
     this.policyObjectKey = hostingObjectKey(domainName);
@@ -134,8 +143,8 @@ export class MtaStsHostedDomain extends Construct {
  * once against their account quotas; each domain takes one distribution tenant (10 000 per
  * account by default) and, without `certificate`, one ACM certificate.
  *
- * Not wired yet: publishing the policy bodies, tenant invalidation, and the `_mta-sts` and
- * `_smtp._tls` records (`MtaSts` does not take a hosting yet).
+ * Publishing the bodies and the `_mta-sts` and `_smtp._tls` records: pass the hosting to
+ * `MtaSts` as `hosting`, which adds its domain here (in its own construct, with `scope`).
  *
  * @example
  * const hosting = new MtaStsHosting(this, 'Hosting', { certificate: hostingCertificate });
@@ -260,13 +269,15 @@ export class MtaStsHosting extends Construct {
 
   /**
    * Grants what a publisher needs for every domain of this hosting, in statements that do not
-   * grow with the number of domains: writing the policy objects (key pattern
+   * grow with the number of domains: writing and deleting the policy objects (key pattern
    * `*\/.well-known/mta-sts.txt`) and invalidating paths of this account's distribution
    * tenants (ARN pattern `distribution-tenant/*`; IAM has no condition tying a tenant to its
    * distribution).
    */
   public grantPublish(grantee: iam.IGrantable): iam.Grant {
-    const objects = this.bucket.grantPut(grantee, `*/${POLICY_OBJECT_KEY}`);
+    // Put and delete only (no tagging, retention or multipart actions): the publisher writes a
+    // domain's object and removes it when the domain is removed.
+    const objects = iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject', 's3:DeleteObject'], resourceArns: [this.bucket.arnForObjects(`*/${POLICY_OBJECT_KEY}`)] });
     const invalidations = iam.Grant.addToPrincipal({
       grantee,
       actions: ['cloudfront:CreateInvalidationForDistributionTenant', 'cloudfront:GetInvalidationForDistributionTenant'],
@@ -362,7 +373,16 @@ export class MtaStsHosting extends Construct {
         ),
       );
     }
-    if (!options.certificate) findings.push(...certificateRegionFindings(domain, Stack.of(this).region));
+    if (!options.certificate) findings.push(...certificateRegionFindings(domain, Stack.of(options.scope ?? this).region));
+    if (options.scope && !Token.isUnresolved(Stack.of(options.scope).account) && !Token.isUnresolved(Stack.of(this).account) && Stack.of(options.scope).account !== Stack.of(this).account) {
+      findings.push(
+        error(
+          'hosting-other-account',
+          'scope',
+          `\`scope\` of "${domain}" is in account ${Stack.of(options.scope).account}, the hosting in ${Stack.of(this).account}: a distribution tenant must be in the account of its distribution, so give a scope in a stack of the hosting's account`,
+        ),
+      );
+    }
     return findings;
   }
 }

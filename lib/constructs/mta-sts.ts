@@ -13,6 +13,7 @@ import { nameLimitFindings } from '../policy/name-limits';
 import { MtaStsPolicy } from '../policy/policy';
 import { mtaStsRecordName, policyHostName, policyUrl, renderMtaStsRecord, renderTlsRptRecord, tlsRptRecordName } from '../policy/records';
 import { TlsRptDestination } from '../policy/tls-rpt-destination';
+import type { MtaStsHosting } from './mta-sts-hosting';
 import { addMxGuard } from './private/mx-guard';
 import { acknowledgeNag } from './private/nag';
 import { PolicyPublisherProvider } from './private/policy-publisher-provider';
@@ -125,6 +126,17 @@ export interface MtaStsProps {
    * @default - MxGuard.FAIL for enforce, MxGuard.REPORT for testing, MxGuard.OFF for none
    */
   readonly mxGuard?: MxGuard;
+
+  /**
+   * A shared hosting to publish the policy on, for fleets of domains: no bucket, distribution,
+   * origin access control or publisher grant of this domain's own. The domain is added to the
+   * hosting (its tenant, certificate and A/AAAA aliases made under this construct, so in this
+   * stack); the publication writes `<domainName>/.well-known/mta-sts.txt` in the hosting's
+   * bucket and waits for the invalidation of the domain's tenant, and the `_mta-sts` record
+   * still depends on it. `priceClass` and `removalPolicy` are the hosting's then.
+   * @default - a dedicated bucket and distribution for this domain
+   */
+  readonly hosting?: MtaStsHosting;
 }
 
 /**
@@ -244,62 +256,80 @@ export class MtaSts extends Construct {
     }
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    // The bucket only holds the generated policy object.
-    const bucket = new s3.Bucket(this, 'Bucket', { ...SECURE_BUCKET_PROPS, removalPolicy });
-    acknowledgeNag(bucket, [
-      { id: 'AwsSolutions-S1', reason: 'The bucket only holds the generated policy file; reads are logged by CloudFront, writes by CloudTrail.' },
-    ]);
-    this.bucket = bucket;
-
-    this.certificate =
-      props.certificate ??
-      new acm.Certificate(this, 'Certificate', {
-        domainName: host,
-        validation: acm.CertificateValidation.fromDns(props.hostedZone),
+    const publisher = PolicyPublisherProvider.of(this);
+    let target: Record<string, string>;
+    if (props.hosting) {
+      // Shared hosting: the domain's tenant, certificate and aliases, under this construct.
+      const hosted = props.hosting.addDomain(this.domainName, { hostedZone: props.hostedZone, certificate: props.certificate, scope: this });
+      this.bucket = props.hosting.bucket;
+      this.certificate = hosted.certificate;
+      this.distribution = cloudfront.Distribution.fromDistributionAttributes(this, 'HostingDistribution', {
+        distributionId: props.hosting.distributionId,
+        domainName: props.hosting.routingEndpoint,
       });
+      this.aliasRecord = hosted.aliasRecord!;
+      this.aliasRecordIpv6 = hosted.aliasRecordIpv6!;
+      publisher.grantPublishHosting(props.hosting);
+      target = { ObjectKey: hosted.policyObjectKey, DistributionTenantId: hosted.tenant.attrId, InvalidationPath: `/${POLICY_OBJECT_KEY}`, RetainOnDelete: 'false' };
+    } else {
+      // The bucket only holds the generated policy object.
+      const bucket = new s3.Bucket(this, 'Bucket', { ...SECURE_BUCKET_PROPS, removalPolicy });
+      acknowledgeNag(bucket, [
+        { id: 'AwsSolutions-S1', reason: 'The bucket only holds the generated policy file; reads are logged by CloudFront, writes by CloudTrail.' },
+      ]);
+      this.bucket = bucket;
 
-    const distribution = new cloudfront.Distribution(this, 'Distribution', {
-      comment: `MTA-STS policy of ${this.domainName}`,
-      domainNames: [host],
-      certificate: this.certificate,
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-      sslSupportMethod: cloudfront.SSLMethod.SNI,
-      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-      enableIpv6: true,
-      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_ALL,
-      defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(bucket, {
-          originAccessLevels: [cloudfront.AccessLevel.READ],
-        }),
-        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
-        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-        cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
-        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-        compress: false,
-      },
-    });
-    acknowledgeNag(distribution, [
-      { id: 'AwsSolutions-CFR1', reason: 'Senders in every country must be able to fetch the policy; a geo restriction would strand their mail.' },
-      { id: 'AwsSolutions-CFR2', reason: 'A static public file of a few hundred bytes; WAF would add cost and no protection.' },
-      { id: 'AwsSolutions-CFR3', reason: 'Access logs of a public policy file have no audit value; TLS-RPT reports show who fetched and failed.' },
-    ]);
-    this.distribution = distribution;
+      this.certificate =
+        props.certificate ??
+        new acm.Certificate(this, 'Certificate', {
+          domainName: host,
+          validation: acm.CertificateValidation.fromDns(props.hostedZone),
+        });
+
+      const distribution = new cloudfront.Distribution(this, 'Distribution', {
+        comment: `MTA-STS policy of ${this.domainName}`,
+        domainNames: [host],
+        certificate: this.certificate,
+        minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+        sslSupportMethod: cloudfront.SSLMethod.SNI,
+        httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+        enableIpv6: true,
+        priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_ALL,
+        defaultBehavior: {
+          origin: origins.S3BucketOrigin.withOriginAccessControl(bucket, {
+            originAccessLevels: [cloudfront.AccessLevel.READ],
+          }),
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+          cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+          cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+          compress: false,
+        },
+      });
+      acknowledgeNag(distribution, [
+        { id: 'AwsSolutions-CFR1', reason: 'Senders in every country must be able to fetch the policy; a geo restriction would strand their mail.' },
+        { id: 'AwsSolutions-CFR2', reason: 'A static public file of a few hundred bytes; WAF would add cost and no protection.' },
+        { id: 'AwsSolutions-CFR3', reason: 'Access logs of a public policy file have no audit value; TLS-RPT reports show who fetched and failed.' },
+      ]);
+      this.distribution = distribution;
+      publisher.grantPublish(bucket, POLICY_OBJECT_KEY, distribution);
+      target = { ObjectKey: POLICY_OBJECT_KEY, DistributionId: distribution.distributionId, RetainOnDelete: removalPolicy === RemovalPolicy.DESTROY ? 'false' : 'true' };
+      const aliasTarget = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(distribution));
+      this.aliasRecord = new route53.ARecord(this, 'AliasRecord', { zone: props.hostedZone, recordName: `${host}.`, target: aliasTarget });
+      this.aliasRecordIpv6 = new route53.AaaaRecord(this, 'AliasRecordIpv6', { zone: props.hostedZone, recordName: `${host}.`, target: aliasTarget });
+    }
 
     // Publication: the object, then an invalidation of its path that the resource waits for.
-    const publisher = PolicyPublisherProvider.of(this);
-    publisher.grantPublish(bucket, POLICY_OBJECT_KEY, distribution);
     this.policyDeployment = new CustomResource(this, 'PolicyDeployment', {
       serviceToken: publisher.function.functionArn,
       resourceType: 'Custom::MtaStsPolicy',
       properties: {
-        BucketName: bucket.bucketName,
-        ObjectKey: POLICY_OBJECT_KEY,
+        BucketName: this.bucket.bucketName,
         PolicyText: this.policyText,
         PolicyId: this.policyId,
         ContentType: 'text/plain',
         CacheControl: 'max-age=60',
-        DistributionId: distribution.distributionId,
-        RetainOnDelete: removalPolicy === RemovalPolicy.DESTROY ? 'false' : 'true',
+        ...target,
       },
     });
     // The grant must be in place before the first publication.
@@ -319,9 +349,6 @@ export class MtaSts extends Construct {
     }
 
     const ttl = props.recordTtl ?? Duration.minutes(5);
-    const aliasTarget = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(distribution));
-    this.aliasRecord = new route53.ARecord(this, 'AliasRecord', { zone: props.hostedZone, recordName: `${host}.`, target: aliasTarget });
-    this.aliasRecordIpv6 = new route53.AaaaRecord(this, 'AliasRecordIpv6', { zone: props.hostedZone, recordName: `${host}.`, target: aliasTarget });
 
     this.mtaStsRecord = new route53.TxtRecord(this, 'MtaStsRecord', {
       zone: props.hostedZone,
@@ -340,7 +367,8 @@ export class MtaSts extends Construct {
         ttl,
       });
     }
-    addOutputs(this, { policyUrl: this.policyUrl, policyBucket: this.bucket.bucketName, distribution: this.distribution.distributionId });
+    // With a hosting, its bucket and distribution are shared: one output per domain, not three.
+    addOutputs(this, props.hosting ? { policyUrl: this.policyUrl } : { policyUrl: this.policyUrl, policyBucket: this.bucket.bucketName, distribution: this.distribution.distributionId });
   }
 }
 
