@@ -1,4 +1,4 @@
-import { show } from '../policy/findings';
+import { showValue as show } from './untrusted-text';
 import { modeFromString, MtaStsMode } from '../policy/mode';
 import { AuthenticationReason, AuthenticationStatus, fileUnauthenticated, isVerified, ReportAuthentication } from './authentication';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency';

@@ -9,7 +9,7 @@
 // resolvers, or a test's), so this module does no network I/O of its own.
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
 import { getDomain } from 'tldts';
-import { show } from '../policy/findings';
+import { showValue as show } from './untrusted-text';
 
 /**
  * How a copy of a report was authenticated. Only `VERIFIED` is evidence of who sent it; every

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { normalizeHostname } from '../policy/domain-name';
-import { show } from '../policy/findings';
+import { showValue as show } from './untrusted-text';
 import { IDEMPOTENCY_KEY_PATTERN } from './idempotency';
 import { dayOf, isDay } from './private/utc-day';
 

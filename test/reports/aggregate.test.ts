@@ -217,6 +217,15 @@ describe('rollupFromJson refuses what is not a rollup, naming the field', () => 
     expect(() => rollupFromJson(r)).toThrow(message);
   });
 
+  test('100 000 levels of nesting in a field is a RollupFormatError with a short message, not a stack overflow', () => {
+    const r = good();
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    contribution(r).reporter = deep;
+    expect(() => rollupFromJson(r)).toThrow(RollupFormatError);
+    expect(() => rollupFromJson(r)).toThrow(/^`contributions\[0\]\.reporter` must be a string, got \[\[\[/);
+  });
+
   test('an untouched rollup is accepted', () => {
     const r: DailyRollup = rollupFromJson(good());
     expect(r.totals.failedSessions).toBe(1);
