@@ -764,3 +764,23 @@ describe('the readiness verdict over what the processor stored', () => {
     expect(v.summary).toBe('example.com: ready for enforce (14 clean days; 2 verified reporters: google.com, microsoft.com; 7000 sessions; 1 unverified report not counted)');
   });
 });
+
+describe('Content-Encoding stored by the ingest', () => {
+  /** Stores `bytes` with the ingest's metadata and runs the processor on it. */
+  async function deliverEncoded(id: string, bytes: Buffer, metadata: Record<string, string> | undefined): Promise<ProcessResult> {
+    const key = httpsKey(id, 'json');
+    store.set(key, { body: bytes, contentType: 'application/tlsrpt+json' });
+    s3.on(GetObjectCommand, { Key: key }).resolves({ Body: { transformToByteArray: async () => new Uint8Array(bytes) } as never, ContentType: 'application/tlsrpt+json', Metadata: metadata });
+    return (await handler({ Records: [record(key, bytes.length)] }, undefined, deps())).results[0];
+  }
+
+  test('a br-encoded +json POST (no magic bytes: only the stored coding says what it is) is decoded and stored', async () => {
+    const bytes = zlib.brotliCompressSync(Buffer.from(JSON.stringify(GOOD)));
+    const r = await deliverEncoded('encoded-br', bytes, { 'content-encoding': 'br' });
+    expect(r.outcome).toBe(ProcessOutcome.STORED);
+    expect(metrics().get('FailedSessions|Domain=example.com')).toBe(7);
+    // The control: the same bytes without the metadata are not a report.
+    const control = await deliverEncoded('encoded-br-no-meta', bytes, undefined);
+    expect([control.outcome, control.reason]).toEqual([ProcessOutcome.QUARANTINED, 'unrecognised-format']);
+  });
+});
