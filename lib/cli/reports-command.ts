@@ -351,6 +351,7 @@ interface ReadinessCommandOptions {
   readonly trustHttps?: boolean;
   readonly trustUnauthenticatedFiles?: boolean;
   readonly unverifiedFailures?: string;
+  readonly knownReporters?: string;
 }
 
 /**
@@ -383,6 +384,7 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
     .option('--trust-https', 'count reports received by HTTPS as evidence, though nothing authenticates them (the verdict says so)')
     .option('--trust-unauthenticated-files', 'count bare JSON/gzip/zip report files and rollup files in --dir as evidence (the verdict says so)')
     .option('--unverified-failures <block|warn>', 'what failures in unverified reports do', UnverifiedFailures.BLOCK)
+    .option('--known-reporters <domains>', 'count only reports signed by these organizational domains, comma-separated (for example google.com,microsoft.com)')
     .action(async (o: ReadinessCommandOptions) => {
       if ((o.dir === undefined) === (o.bucket === undefined)) {
         throw new CliError('give exactly one of `--dir <dir>` (report or rollup files) and `--bucket <bucket>` (the report store)');
@@ -443,7 +445,8 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
       let verdict: ReadinessVerdict;
       try {
         const trust = { https: o.trustHttps === true || collectorTrust, files: o.trustUnauthenticatedFiles === true };
-        verdict = assessReadiness(rollups, { domain, now, expected: { mode, mx }, days, graceDays, minSessions, minReporters, trust, unverifiedFailures });
+        const knownReporters = o.knownReporters === undefined ? undefined : o.knownReporters.split(',').map((r) => r.trim()).filter((r) => r !== '');
+        verdict = assessReadiness(rollups, { domain, now, expected: { mode, mx }, days, graceDays, minSessions, minReporters, trust, unverifiedFailures, knownReporters });
       } catch (e) {
         if (e instanceof MtaStsValidationError) throw new CliError(e.message.replace(/`expected\.mx(\[\d+\])?`/g, '`--expect-mx`'));
         throw e;

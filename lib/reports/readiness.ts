@@ -101,6 +101,14 @@ export interface ReadinessOptions {
    * @default UnverifiedFailures.BLOCK
    */
   readonly unverifiedFailures?: UnverifiedFailures;
+  /**
+   * The only signing (organizational) domains that count as reporters. A DKIM signature proves
+   * who sent a report, not that the sender delivers mail to you: anyone who owns two domains can
+   * sign reports as two "reporters". With this list, verified reports of other signers count as
+   * unverified (their failures still block).
+   * @default - every verified signing domain counts
+   */
+  readonly knownReporters?: readonly string[];
 }
 
 /** The days a verdict looks at. */
@@ -404,7 +412,8 @@ export function assessReadiness(rollups: Iterable<DailyRollup>, options: Readine
   }
   const byDay = new Map(mergeRollups(relevant).map((r) => [r.day, r]));
   const trust = { https: options.trust?.https === true, files: options.trust?.files === true, unverifiedFailures: options.unverifiedFailures ?? UnverifiedFailures.BLOCK };
-  const ctx: DayContext = { domain, expectedMode, expectedMx, ours, trust, mxFailures: new Map() };
+  const known = options.knownReporters === undefined ? undefined : new Set(options.knownReporters.map((r) => r.trim().toLowerCase().replace(/\.$/, '')));
+  const ctx: DayContext = { domain, expectedMode, expectedMx, ours, trust, known, mxFailures: new Map() };
 
   const blockers: ReadinessBlocker[] = [];
   const warnings: ReadinessBlocker[] = [];
@@ -504,6 +513,8 @@ interface DayContext {
   readonly expectedMx: readonly string[];
   readonly ours: (host: string | undefined) => boolean;
   readonly trust: ReadinessVerdict['trust'];
+  /** `ReadinessOptions.knownReporters`, normalised. */
+  readonly known?: ReadonlySet<string>;
   /** Failed sessions per MX host over the whole window (counted and unverified copies). */
   readonly mxFailures: Map<string, { mxHost?: string; failedSessions: number }>;
 }
@@ -529,15 +540,20 @@ function newFindings(): Findings {
 }
 
 /** The reporter identity a copy counts as, or undefined when it is not counted as evidence. */
-function countedIdentity(c: ReportContribution, trust: ReadinessVerdict['trust']): string | undefined {
+function countedIdentity(c: ReportContribution, ctx: DayContext): string | undefined {
   const a = c.authentication;
-  if (isVerified(a)) return a.reporterDomain;
-  const trusted = (a.status === AuthenticationStatus.HTTPS_UNAUTHENTICATED && trust.https) || (a.status === AuthenticationStatus.FILE_UNAUTHENTICATED && trust.files);
+  if (isVerified(a)) return ctx.known === undefined || ctx.known.has(a.reporterDomain!) ? a.reporterDomain : undefined;
+  const trusted = (a.status === AuthenticationStatus.HTTPS_UNAUTHENTICATED && ctx.trust.https) || (a.status === AuthenticationStatus.FILE_UNAUTHENTICATED && ctx.trust.files);
   return trusted ? unverifiedName(c) : undefined;
 }
 
-/** How an unverified copy's reporter is named: what it calls itself, folded (two spellings of one name are one source), quoted. */
+/**
+ * How an uncounted copy's reporter is named: a verified signer outside `knownReporters` by its
+ * domain, otherwise what the report calls itself, folded (two spellings of one name are one
+ * source) and quoted.
+ */
 function unverifiedName(c: ReportContribution): string {
+  if (isVerified(c.authentication)) return `${c.authentication.reporterDomain} (not a known reporter)`;
   return JSON.stringify(c.reporter.trim().toLowerCase().split(/\s+/).join(' ').slice(0, 64));
 }
 
@@ -555,7 +571,7 @@ function examineDay(rollup: DailyRollup | undefined, day: string, pending: boole
   let successfulSessions = 0;
   let failedSessions = 0;
   for (const copies of copiesByReport(rollup)) {
-    const evidence = copies.filter((c) => countedIdentity(c, ctx.trust) !== undefined);
+    const evidence = copies.filter((c) => countedIdentity(c, ctx) !== undefined);
     const conflict = describeConflict(copies, evidence, day);
     if (conflict) (evidence.length >= 2 ? copyBlockers : copyWarnings).push(conflict);
     const chosen = evidence.length === 1 ? evidence[0] : undefined;
@@ -563,7 +579,7 @@ function examineDay(rollup: DailyRollup | undefined, day: string, pending: boole
       const isCounted = c === chosen;
       reports.push({ day, idempotencyKey: c.idempotencyKey, reportId: c.reportId, organization: c.reporter, authentication: c.authentication, counted: isCounted, successfulSessions: c.successfulSessions, failedSessions: c.failedSessions });
       const trusted = evidence.includes(c);
-      const who = trusted ? countedIdentity(c, ctx.trust)! : unverifiedName(c);
+      const who = trusted ? countedIdentity(c, ctx)! : unverifiedName(c);
       collect(trusted ? counted : unverified, c, who, pending, ctx);
       if (!isCounted) {
         notCountedCopies++;

@@ -237,6 +237,14 @@ describe('mta-sts readiness --dir', () => {
     expect([bad.code, bad.err]).toEqual([2, 'mta-sts: `--unverified-failures` must be block or warn, got "ignore"\n']);
   });
 
+  test('--known-reporters: only reports signed by those domains count', async () => {
+    await writeCleanHistory();
+    expect((await run(...base, '--dir', path.join(tmp, 'in'), ...DNS, '--known-reporters', 'google.com, microsoft.com')).code).toBe(0);
+    const r = await run(...base, '--dir', path.join(tmp, 'in'), ...DNS, '--known-reporters', 'google.com');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('only 1 verified reporter(s) (google.com) sent reports over the counted days; at least 2 are needed (14 unverified reports are not counted)');
+  });
+
   test('a bad --dns-server is a usage error', async () => {
     await writeCleanHistory();
     const r = await run(...base, '--dir', path.join(tmp, 'in'), '--dns-server', 'dns.example');

@@ -98,6 +98,26 @@ describe('forged evidence', () => {
   });
 });
 
+describe('known reporters', () => {
+  test('two domains of one attacker sign reports as two "reporters": counted by default, not with knownReporters', () => {
+    const attackers = COUNTED.flatMap((d) => [
+      ...copy({ day: d, org: 'Google Inc.', id: `a-${d}`, success: 500 }, verifiedBy('attacker-one.example')),
+      ...copy({ day: d, org: 'Microsoft Corporation', id: `b-${d}`, success: 500 }, verifiedBy('attacker-two.example')),
+    ]);
+    const open = assessReadiness(attackers, opts);
+    expect(open.ready).toBe(true);
+    expect(open.reporters).toEqual(['attacker-one.example', 'attacker-two.example']);
+    const known = assessReadiness(attackers, { ...opts, knownReporters: ['google.com', 'Microsoft.com.'] });
+    expect(known.ready).toBe(false);
+    expect(known.reporters).toEqual([]);
+    expect(known.unverifiedReports).toBe(28);
+    // Real reporters on the list still count, and an unknown signer's failure still blocks.
+    const failing = copy({ day: '2026-11-20', org: 'X', id: 'x-fail', success: 0, details: [{ type: 'validation-failure', count: 2, mx: 'mx1.example.com' }] }, verifiedBy('stranger.example'));
+    const mixed = assessReadiness([...signedHistory(), ...failing], { ...opts, knownReporters: ['google.com', 'microsoft.com'] });
+    expect(mixed.blockers).toEqual([expect.objectContaining({ code: BlockerCode.FAILED_SESSIONS, unverified: true, reporters: ['stranger.example (not a known reporter)'] })]);
+  });
+});
+
 describe('signed evidence', () => {
   test('signed reports from two reporters over 14 days make the domain ready, and the verdict shows its evidence', () => {
     const noise = copy({ day: '2026-11-18', org: 'Forger', success: 5 }, httpsUnauthenticated());
