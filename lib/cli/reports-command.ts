@@ -405,6 +405,7 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
 
       let rollups: DailyRollup[];
       let collectorTrust = false;
+      let invalidRollups: { day: string; reference: string; message: string }[] = [];
       if (o.dir !== undefined) {
         const loaded = await loadReportFiles([o.dir], { progress, authenticate: emailAuthenticator(o.dnsServer) });
         const broken = loaded.rejected.filter((r) => r.reason === 'rollup-invalid' || r.reason === 'read-error' || r.reason === 'internal-error');
@@ -428,10 +429,13 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
             toDay: window.pendingDays[window.pendingDays.length - 1],
             onProgress: progress ? (done, total) => (done % PROGRESS_EVERY === 0 || done === total ? progress(`… ${done} of ${total} objects read`) : undefined) : undefined,
           });
-          for (const f of read.failed) ctx.err(`unreadable s3://${o.bucket}/${safeText(f.key, { maxLength: 1100 })}: ${safeText(f.message, { maxLength: 1000 })}\n`);
-          if (read.failed.length > 0) {
-            throw new CliError(`${read.failed.length} rollup object(s) in s3://${o.bucket} cannot be used (listed above); a verdict without them could miss failures`);
+          for (const f of read.failed) ctx.err(`${f.invalid ? 'invalid' : 'unreadable'} s3://${o.bucket}/${safeText(f.key, { maxLength: 1100 })}: ${safeText(f.message, { maxLength: 1000 })}\n`);
+          const unreadable = read.failed.filter((f) => !f.invalid);
+          if (unreadable.length > 0) {
+            throw new CliError(`${unreadable.length} rollup object(s) in s3://${o.bucket} cannot be read (listed above); a verdict without them could miss failures`);
           }
+          // Objects that are there but are not rollups block their own day only (see the verdict).
+          invalidRollups = read.failed.map((f) => ({ day: f.day, reference: `s3://${o.bucket}/${f.key}`, message: f.message }));
           rollups = read.rollups;
           collectorTrust = await collectorTrustsHttps(client, o.bucket!);
         } catch (e) {
@@ -446,7 +450,7 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
       try {
         const trust = { https: o.trustHttps === true || collectorTrust, files: o.trustUnauthenticatedFiles === true };
         const knownReporters = o.knownReporters === undefined ? undefined : o.knownReporters.split(',').map((r) => r.trim()).filter((r) => r !== '');
-        verdict = assessReadiness(rollups, { domain, now, expected: { mode, mx }, days, graceDays, minSessions, minReporters, trust, unverifiedFailures, knownReporters });
+        verdict = assessReadiness(rollups, { domain, now, expected: { mode, mx }, days, graceDays, minSessions, minReporters, trust, unverifiedFailures, knownReporters, invalidRollups });
       } catch (e) {
         if (e instanceof MtaStsValidationError) throw new CliError(e.message.replace(/`expected\.mx(\[\d+\])?`/g, '`--expect-mx`'));
         throw e;

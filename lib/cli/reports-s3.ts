@@ -42,6 +42,10 @@ export interface SkippedObject {
   readonly key: string;
   /** Why. */
   readonly message: string;
+  /** The report day its key names. */
+  readonly day: string;
+  /** True when the object was read but is not a rollup (corrupt, or of an unknown shape); false when S3 refused or failed the read. */
+  readonly invalid: boolean;
 }
 
 /** What `readRollupsFromS3` found. */
@@ -51,8 +55,9 @@ export interface ReadRollupsResult {
   /** Keys under the prefix that are not rollup keys (left alone). */
   readonly ignoredKeys: string[];
   /**
-   * Rollup objects that could not be read or are not rollups. A verdict computed without them
-   * could miss failures, so callers should refuse to give one.
+   * Rollup objects that could not be read (`invalid: false`: callers should refuse to give a
+   * verdict, it could miss failures) or are not rollups (`invalid: true`: a blocker on their day,
+   * `ReadinessOptions.invalidRollups`, so one bad object cannot jam the gate beyond its day).
    */
   readonly failed: SkippedObject[];
 }
@@ -67,7 +72,7 @@ export interface ReadRollupsResult {
 export async function readRollupsFromS3(client: S3Client, options: ReadRollupsOptions): Promise<ReadRollupsResult> {
   const prefix = options.prefix ?? '';
   const listPrefix = withPrefix(prefix, rollupPrefix(options.domain));
-  const keys: string[] = [];
+  const keys: { key: string; day: string }[] = [];
   const ignoredKeys: string[] = [];
   const failed: SkippedObject[] = [];
   let token: string | undefined;
@@ -81,7 +86,7 @@ export async function readRollupsFromS3(client: S3Client, options: ReadRollupsOp
         continue;
       }
       if ((options.fromDay !== undefined && parts.day < options.fromDay) || (options.toDay !== undefined && parts.day > options.toDay)) continue;
-      keys.push(o.Key);
+      keys.push({ key: o.Key, day: parts.day });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
@@ -91,13 +96,21 @@ export async function readRollupsFromS3(client: S3Client, options: ReadRollupsOp
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < keys.length) {
-      const key = keys[next++];
+      const { key, day } = keys[next++];
+      let text: string;
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
-        const text = out.Body ? await out.Body.transformToString('utf-8') : '';
+        text = out.Body ? await out.Body.transformToString('utf-8') : '';
+      } catch (e) {
+        failed.push({ key, day, message: (e as Error).message, invalid: false });
+        done++;
+        options.onProgress?.(done, keys.length);
+        continue;
+      }
+      try {
         rollups.push(rollupFromJson(JSON.parse(text)));
       } catch (e) {
-        failed.push({ key, message: (e as Error).message });
+        failed.push({ key, day, message: (e as Error).message, invalid: true });
       }
       done++;
       options.onProgress?.(done, keys.length);

@@ -109,6 +109,23 @@ export interface ReadinessOptions {
    * @default - every verified signing domain counts
    */
   readonly knownReporters?: readonly string[];
+  /**
+   * Stored rollups that exist but cannot be read as rollups (corrupt, or written by another
+   * version): each blocks its day (`rollup-invalid`), since it could hold failures. Only that
+   * day: once it leaves the window, the object no longer matters.
+   * @default - none
+   */
+  readonly invalidRollups?: readonly InvalidRollup[];
+}
+
+/** A stored rollup that cannot be read, and where it is. */
+export interface InvalidRollup {
+  /** The report day its key names. */
+  readonly day: string;
+  /** Where it is (an object key or a file name). */
+  readonly reference: string;
+  /** Why it cannot be read. */
+  readonly message: string;
 }
 
 /** The days a verdict looks at. */
@@ -158,6 +175,8 @@ export enum BlockerCode {
    * since at least one is not what the reporter sent; otherwise it is a warning.
    */
   CONFLICTING_COPIES = 'conflicting-copies',
+  /** A stored rollup of the day cannot be read: it could hold failures. */
+  ROLLUP_INVALID = 'rollup-invalid',
 }
 
 /** One reason a domain is not ready, with where and when. */
@@ -325,6 +344,7 @@ function positiveInteger(v: number, field: string, min: number, findings: Findin
 
 const BLOCKER_ORDER: readonly BlockerCode[] = [
   BlockerCode.FAILED_SESSIONS,
+  BlockerCode.ROLLUP_INVALID,
   BlockerCode.CONFLICTING_COPIES,
   BlockerCode.STALE_POLICY,
   BlockerCode.POLICY_NOT_FOUND,
@@ -430,6 +450,10 @@ export function assessReadiness(rollups: Iterable<DailyRollup>, options: Readine
     const pending = pendingSet.has(day);
     const result = examineDay(byDay.get(day), day, pending, ctx);
     blockers.push(...result.blockers);
+    for (const bad of options.invalidRollups ?? []) {
+      if (bad.day !== day) continue;
+      blockers.push({ code: BlockerCode.ROLLUP_INVALID, day, message: `${day}: the stored rollup ${JSON.stringify(bad.reference.slice(0, 300))} cannot be read (${bad.message.slice(0, 300)}); it could hold failures` });
+    }
     warnings.push(...result.warnings);
     reportEvidence.push(...result.reports);
     dayEvidence.push(result.evidence);

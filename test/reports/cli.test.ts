@@ -380,13 +380,26 @@ describe('mta-sts readiness --bucket', () => {
     expect(r.err).toBe('mta-sts: cannot read the report store s3://reports/tlsrpt/: NoSuchBucket: The specified bucket does not exist\n');
   });
 
-  test('an unreadable rollup object is an input error (exit 2)', async () => {
+  test('a rollup object S3 will not give is an input error (exit 2)', async () => {
     const objects = store();
     const bad = [...objects.keys()][5];
-    s3.on(GetObjectCommand, { Key: bad }).resolves({ Body: body('not json') });
+    s3.on(GetObjectCommand, { Key: bad }).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
     const r = await run(...base);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`unreadable s3://reports/${bad}: `);
-    expect(r.err).toContain('mta-sts: 1 rollup object(s) in s3://reports cannot be used (listed above); a verdict without them could miss failures');
+    expect(r.err).toContain(`unreadable s3://reports/${bad}: Access Denied`);
+    expect(r.err).toContain('mta-sts: 1 rollup object(s) in s3://reports cannot be read (listed above); a verdict without them could miss failures');
+  });
+
+  test('a stored object that is not a rollup blocks its own day only: it cannot jam the gate once the day leaves the window', async () => {
+    const objects = store();
+    const bad = [...objects.keys()].find((k) => k.includes('day=2026-11-20/'))!;
+    s3.on(GetObjectCommand, { Key: bad }).resolves({ Body: body('{"schemaVersion":1,"domain":"example.com","day":"2026-11-20","contributions":[{"successfulSessions":18014398509481984}]}') });
+    const r = await run(...base);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`invalid s3://reports/${bad}: `);
+    expect(r.out.split('\n')[0]).toMatch(/^example\.com: not ready: 2026-11-20: the stored rollup "s3:\/\/reports\/tlsrpt\/rollups\/domain=example\.com\/day=2026-11-20\/.*" cannot be read \(.*\); it could hold failures$/);
+    // Three weeks later the day is out of the window and the object no longer matters.
+    const later = await run(...base.map((a) => (a === NOW ? '2026-12-22T10:00:00Z' : a)));
+    expect(later.out).not.toContain('rollup-invalid');
   });
 });

@@ -46,8 +46,8 @@ describe('readRollupsFromS3', () => {
     const out = await readRollupsFromS3(new S3Client({ region: 'eu-west-1' }), { bucket: 'reports', domain: 'example.com' });
     expect(out.rollups).toHaveLength(1);
     expect(out.failed).toEqual([
-      { key: broken, message: '`contributions[0].idempotencyKey` must be a string, got nothing' },
-      { key: denied, message: 'Access Denied' },
+      { key: broken, day: '2026-11-20', invalid: true, message: '`contributions[0].idempotencyKey` must be a string, got nothing' },
+      { key: denied, day: '2026-11-21', invalid: false, message: 'Access Denied' },
     ]);
   });
 });
