@@ -4,7 +4,6 @@ import { checkDomain } from '../check/check-domain';
 import { CheckOptions, parseDnsServer } from '../check/check-options';
 import { checkExitCode, renderCheckJson, renderCheckText } from '../check/check-report';
 import { normalizeHostname } from '../policy/domain-name';
-import { runCheckStage } from './check-stage';
 import { addCommand, CliContext, CliError } from './program';
 
 /** The options of `mta-sts check`, as commander parses them. */
@@ -82,6 +81,8 @@ export function registerCheckCommand(program: Command, ctx: CliContext): void {
     .option('--config <file>', 'with --stage: the cdk.json holding the stage config', 'cdk.json')
     .action(async (domain: string | undefined, o: CheckCommandOptions) => {
       if (o.stage !== undefined) {
+        // Loaded only for --stage: `check <domain>` does not pay for the stage config (zod, region list).
+        const { runCheckStage } = await import('./check-stage');
         await runCheckStage({ config: o.config ?? 'cdk.json', stage: o.stage, domain, json: o.json, strict: o.strict }, checkOptionsFromCli(o), ctx, process.stderr.isTTY === true);
         return;
       }
