@@ -9,7 +9,7 @@ import { DailyRollup, looksLikeRollup, ReportAggregator, rollupFromJson, RollupF
 import { authenticateReportEmail, fileUnauthenticated, ReportAuthentication } from '../reports/authentication';
 import { parseDnsServer } from '../check/check-options';
 import { txtResolver } from '../net/txt-resolver';
-import { safeText } from '../reports/untrusted-text';
+import { safeJson, safeText } from '../reports/untrusted-text';
 import { isReportRejectedError } from '../reports/errors';
 import { extractReportInput, InputFormat } from '../reports/input';
 import { assessReadiness, READINESS_DEFAULTS, ReadinessVerdict, readinessWindow, UnverifiedFailures } from '../reports/readiness';
@@ -316,9 +316,9 @@ export function registerReportsCommand(program: Command, ctx: CliContext): void 
           days: merged.filter((r) => r.domain === domain).map((r) => ({ day: r.day, ...r.totals })),
         }));
         const out = { files: loaded.files, reports: loaded.reports, rollupFiles: loaded.rollupFiles, duplicates: loaded.duplicates, authentication: loaded.authentication, rejected: loaded.rejected, domains };
-        ctx.out(JSON.stringify(out, null, 2) + '\n');
+        ctx.out(safeJson(out, 2) + '\n');
       } else {
-        ctx.out(merged.length > 0 ? renderSummaryText(merged) : 'no sessions to show\n');
+        ctx.out(merged.length > 0 ? safeLines(renderSummaryText(merged)) : 'no sessions to show\n');
         ctx.out(
           `${loaded.files} file(s): ${loaded.reports} report(s)` +
             (loaded.rollupFiles > 0 ? `, ${loaded.rollupFiles} rollup file(s)` : '') +
@@ -456,7 +456,7 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
         throw e;
       }
       if (collectorTrust && o.trustHttps !== true) ctx.err(`HTTPS reports count as evidence: the collector of s3://${o.bucket} was deployed with trustHttpsReports\n`);
-      ctx.out(o.json ? JSON.stringify(verdict, null, 2) + '\n' : safeLines(renderVerdictText(verdict)));
+      ctx.out(o.json ? safeJson(verdict, 2) + '\n' : safeLines(renderVerdictText(verdict)));
       ctx.exitCode = verdict.ready ? 0 : 1;
     });
 }

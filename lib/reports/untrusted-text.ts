@@ -128,3 +128,19 @@ function showAt(value: unknown, depth: number): string {
   }
   return `{${parts.join(',')}}`;
 }
+
+/**
+ * `JSON.stringify` with every character `safeText` escapes written as `\uHHHH`: the same JSON
+ * value, but no bidi override, line separator or other format character reaches a terminal that
+ * shows it (JSON.stringify itself escapes only C0 controls).
+ *
+ * @param value any value JSON can hold (of bounded depth: our own verdicts and summaries)
+ * @param space the indentation, as for `JSON.stringify`
+ */
+export function safeJson(value: unknown, space?: number): string {
+  // Outside strings JSON has only its own white space; inside, JSON.stringify has escaped C0 already.
+  return JSON.stringify(value, null, space).replace(JSON_UNSAFE, unicodeEscape);
+}
+
+/** What `JSON.stringify` leaves raw and a terminal must not see: DEL, C1 controls, format characters, separators, lone surrogates. */
+const JSON_UNSAFE = /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;

@@ -245,6 +245,19 @@ describe('mta-sts readiness --dir', () => {
     expect(r.out).toContain('only 1 verified reporter(s) (google.com) sent reports over the counted days; at least 2 are needed (14 unverified reports are not counted)');
   });
 
+  test('reporter-controlled text cannot rewrite the terminal: CR/LF, ANSI/OSC and bidi are escaped in text and JSON', async () => {
+    const evil = 'Evil\r\nfake: ready for enforce\u001b]0;owned\u0007\u001b[2J\u202eesrever';
+    write('evil/r.json', jsonBytes(reportJson(spec('2026-11-21', { org: evil, success: 0, details: [{ type: 'validation-failure\u202e', count: 1, mx: 'mx1.example.com' }] }))));
+    for (const json of [false, true]) {
+      const r = await run(...base, '--dir', path.join(tmp, 'evil'), ...(json ? ['--json'] : []));
+      expect(r.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/);
+      if (json) expect((JSON.parse(r.out) as { reports: { organization: string }[] }).reports[0].organization).toBe(evil);
+      else expect(r.out).not.toMatch(/^fake: ready/m);
+    }
+    const s = await run('reports', 'summarize', path.join(tmp, 'evil'));
+    expect(s.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/);
+  });
+
   test('a bad --dns-server is a usage error', async () => {
     await writeCleanHistory();
     const r = await run(...base, '--dir', path.join(tmp, 'in'), '--dns-server', 'dns.example');

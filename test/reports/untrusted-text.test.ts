@@ -1,4 +1,4 @@
-import { DEFAULT_SAFE_TEXT_MAX_LENGTH, safeText, showValue } from '../../lib/reports';
+import { DEFAULT_SAFE_TEXT_MAX_LENGTH, safeJson, safeText, showValue } from '../../lib/reports';
 
 describe('safeText: reporter-controlled text, safe on one line of a log or a terminal', () => {
   test.each([
@@ -66,5 +66,21 @@ describe('showValue: an untrusted value in a message, bounded in depth, breadth 
   test('at most 400 characters in all', () => {
     const wide = Array.from({ length: 8 }, () => Array.from({ length: 8 }, () => 'z'.repeat(100)));
     expect(showValue(wide).length).toBeLessThanOrEqual(401);
+  });
+});
+
+describe('safeJson', () => {
+  test.each([
+    ['a bidi override', 'a\u202eb', '"a\\u202eb"'],
+    ['DEL and the C1 CSI', 'a\u007f\u009b2J', '"a\\u007f\\u009b2J"'],
+    ['a line separator', 'a\u2028b', '"a\\u2028b"'],
+    ['plain text and non-ASCII letters', 'Grüße', '"Grüße"'],
+  ])('%s is escaped, and the JSON means the same', (_name, value, json) => {
+    expect(safeJson(value)).toBe(json);
+    expect(JSON.parse(safeJson(value))).toBe(value);
+  });
+
+  test('indentation stays JSON white space', () => {
+    expect(safeJson({ a: ['x\u202e'] }, 2)).toBe('{\n  "a": [\n    "x\\u202e"\n  ]\n}');
   });
 });
