@@ -1,0 +1,174 @@
+// `mta-sts plan --app <cloud assembly>`, the pure part: what a synthesized app publishes, read
+// from its manifest and templates (parsed JSON handed in by the CLI), for apps that use the
+// constructs without the stage config. The templates hold every value the plan compares: the
+// `_mta-sts` and `_smtp._tls` TXT records with their hosted zone, and the policy body that the
+// `Custom::MtaStsPolicy` resource publishes (mode, mx), linked to its record by the policy id.
+import { parseTxtValue } from '../aws/record-set';
+import { PublishedDomain } from '../config/published-domain';
+import { parsePolicy } from '../policy/policy-parse';
+import { mtaStsRecordName, parseMtaStsRecords, policyUrl, tlsRptRecordName } from '../policy/records';
+
+/** A stack of a cloud assembly. */
+export interface AssemblyStack {
+  /** The stack name CloudFormation deploys (the artifact id when the manifest gives none). */
+  readonly stackName: string;
+  /** Its template file, relative to the assembly folder. */
+  readonly templateFile: string;
+}
+
+/** What a cloud assembly manifest lists. */
+export interface AssemblyEntries {
+  /** The CloudFormation stacks, in manifest order. */
+  readonly stacks: AssemblyStack[];
+  /** The folders of nested assemblies (the stages of a CDK pipeline), relative to this one. */
+  readonly nestedAssemblies: string[];
+}
+
+/** One domain a stack publishes, ready for `planDomain`. */
+export interface AssemblyDomain {
+  /** What the stack publishes, in the form the stage config gives (`stage` is the stack name). */
+  readonly published: PublishedDomain;
+  /** The hosted zone of its `_mta-sts` record. */
+  readonly hostedZoneId: string;
+  /** The stack. */
+  readonly stackName: string;
+}
+
+/** The domains of a template, and what could not be read (each naming the stack, the record and why). */
+export interface TemplateDomains {
+  readonly domains: AssemblyDomain[];
+  readonly problems: string[];
+}
+
+/** At most this many artifacts per manifest (a manifest is user input too). */
+export const MAX_ASSEMBLY_ARTIFACTS = 10000;
+
+/** The hosted zone name is not in a template (the construct takes the zone by id). */
+export const ZONE_NAME_UNKNOWN = '(not in the assembly)';
+
+const MTA_STS_PREFIX = '_mta-sts.';
+const TLS_RPT_PREFIX = '_smtp._tls.';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const own = (o: Json, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * The stacks and nested assemblies of a parsed `manifest.json`. Throws an `Error` naming the
+ * problem when it is not a cloud assembly manifest.
+ */
+export function assemblyEntries(manifest: unknown): AssemblyEntries {
+  const artifacts = isObject(manifest) ? own(manifest, 'artifacts') : undefined;
+  if (!isObject(artifacts)) throw new Error('manifest.json has no "artifacts" object: it is not a cloud assembly manifest');
+  const entries = Object.entries(artifacts);
+  if (entries.length > MAX_ASSEMBLY_ARTIFACTS) throw new Error(`manifest.json lists ${entries.length} artifacts, more than ${MAX_ASSEMBLY_ARTIFACTS}`);
+  const stacks: AssemblyStack[] = [];
+  const nestedAssemblies: string[] = [];
+  for (const [id, a] of entries) {
+    if (!isObject(a)) continue;
+    const props = isObject(own(a, 'properties')) ? (own(a, 'properties') as Json) : {};
+    const type = own(a, 'type');
+    if (type === 'aws:cloudformation:stack') {
+      const templateFile = str(own(props, 'templateFile'));
+      if (templateFile === undefined) throw new Error(`manifest.json: stack artifact "${id}" has no properties.templateFile`);
+      stacks.push({ stackName: str(own(props, 'stackName')) ?? id, templateFile });
+    } else if (type === 'cdk:cloud-assembly') {
+      const dir = str(own(props, 'directoryName'));
+      if (dir !== undefined) nestedAssemblies.push(dir);
+    }
+  }
+  return { stacks, nestedAssemblies };
+}
+
+interface TxtResource {
+  readonly logicalId: string;
+  readonly zone: unknown;
+  readonly values: unknown;
+}
+
+/** The TXT record sets of a template whose name starts with `prefix`, by domain. */
+function txtRecords(resources: Json, prefix: string): Map<string, TxtResource> {
+  const out = new Map<string, TxtResource>();
+  for (const [logicalId, r] of Object.entries(resources)) {
+    if (!isObject(r) || own(r, 'Type') !== 'AWS::Route53::RecordSet') continue;
+    const p = own(r, 'Properties');
+    if (!isObject(p) || own(p, 'Type') !== 'TXT') continue;
+    const name = str(own(p, 'Name'))?.toLowerCase().replace(/\.$/, '');
+    if (name === undefined || !name.startsWith(prefix)) continue;
+    out.set(name.slice(prefix.length), { logicalId, zone: own(p, 'HostedZoneId'), values: own(p, 'ResourceRecords') });
+  }
+  return out;
+}
+
+/** The policy bodies the template's `Custom::MtaStsPolicy` resources publish, by policy id. */
+function policyBodies(resources: Json): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of Object.values(resources)) {
+    if (!isObject(r) || own(r, 'Type') !== 'Custom::MtaStsPolicy') continue;
+    const p = own(r, 'Properties');
+    const id = isObject(p) ? str(own(p, 'PolicyId')) : undefined;
+    const text = isObject(p) ? str(own(p, 'PolicyText')) : undefined;
+    if (id !== undefined && text !== undefined) out.set(id, text);
+  }
+  return out;
+}
+
+/** The value of a TXT record set with one literal value, joined; undefined when it is not one. */
+function literalTxt(values: unknown): string | undefined {
+  if (!Array.isArray(values) || values.length !== 1 || typeof values[0] !== 'string') return undefined;
+  return parseTxtValue(values[0]).join('');
+}
+
+/** One domain of a template, or why it cannot be planned. */
+function templateDomain(stackName: string, domain: string, sts: TxtResource, rpt: TxtResource | undefined, bodies: Map<string, string>): AssemblyDomain | string {
+  const where = `stack ${stackName}, ${mtaStsRecordName(domain)} (${sts.logicalId})`;
+  if (typeof sts.zone !== 'string') return `${where}: its HostedZoneId is not a literal (${JSON.stringify(sts.zone)}), so the zone to read is unknown; take the zone by id (HostedZone.fromHostedZoneAttributes), or plan with --stage`;
+  const value = literalTxt(sts.values);
+  const id = value === undefined ? undefined : parseMtaStsRecords([[value]]).id;
+  if (value === undefined || id === undefined) return `${where}: its value ${JSON.stringify(sts.values)} is not one literal "v=STSv1; id=...;" record`;
+  const text = bodies.get(id);
+  if (text === undefined) return `${where}: no Custom::MtaStsPolicy resource in the stack publishes the policy id ${id}`;
+  const policy = parsePolicy(text);
+  if (policy.mode === undefined || policy.maxAgeSeconds === undefined) return `${where}: the published policy body has no valid mode or max_age`;
+  let tlsRptRecord: PublishedDomain['tlsRptRecord'] = null;
+  if (rpt !== undefined) {
+    const rptValue = literalTxt(rpt.values);
+    if (rptValue === undefined) return `stack ${stackName}, ${tlsRptRecordName(domain)} (${rpt.logicalId}): its value ${JSON.stringify(rpt.values)} is not one literal record`;
+    tlsRptRecord = { name: tlsRptRecordName(domain), value: rptValue };
+  }
+  const published: PublishedDomain = {
+    domain,
+    stage: stackName,
+    mode: policy.mode,
+    mx: policy.mx,
+    maxAgeSeconds: policy.maxAgeSeconds,
+    policyId: id,
+    policyUrl: policyUrl(domain),
+    policyText: text,
+    mtaStsRecord: { name: mtaStsRecordName(domain), value },
+    tlsRptRecord,
+  };
+  return { published, hostedZoneId: sts.zone, stackName };
+}
+
+/**
+ * The MTA-STS domains a parsed CloudFormation template publishes: each `_mta-sts.<domain>` TXT
+ * record set, with the policy body of the `Custom::MtaStsPolicy` resource whose `PolicyId` is
+ * the record's id, and the `_smtp._tls.<domain>` record when there is one. A record whose zone,
+ * value or policy is not a literal in the template is listed in `problems`, not guessed.
+ */
+export function templateDomains(stackName: string, template: unknown): TemplateDomains {
+  const resources = isObject(template) ? own(template, 'Resources') : undefined;
+  if (!isObject(resources)) return { domains: [], problems: [] };
+  const bodies = policyBodies(resources);
+  const rpt = txtRecords(resources, TLS_RPT_PREFIX);
+  const domains: AssemblyDomain[] = [];
+  const problems: string[] = [];
+  for (const [domain, sts] of txtRecords(resources, MTA_STS_PREFIX)) {
+    const d = templateDomain(stackName, domain, sts, rpt.get(domain), bodies);
+    if (typeof d === 'string') problems.push(d);
+    else domains.push(d);
+  }
+  return { domains, problems };
+}
