@@ -1,5 +1,6 @@
 import { Finding, Severity } from '../policy/findings';
 import { MtaStsMode } from '../policy/mode';
+import { safeJson } from '../reports/untrusted-text';
 
 /** The sections of a check report, in the order they are shown. */
 export enum CheckSectionId {
@@ -227,5 +228,5 @@ export function renderCheckText(report: CheckReport): string {
 
 /** Renders the report as JSON (two-space indented, one trailing newline). */
 export function renderCheckJson(report: CheckReport): string {
-  return JSON.stringify(report, null, 2) + '\n';
+  return safeJson(report, 2) + '\n';
 }

@@ -4,6 +4,7 @@ import { checkDomain } from '../check/check-domain';
 import { CheckOptions, parseDnsServer } from '../check/check-options';
 import { checkExitCode, renderCheckJson, renderCheckText } from '../check/check-report';
 import { normalizeHostname } from '../policy/domain-name';
+import { terminalSafe } from '../reports/untrusted-text';
 import { addCommand, CliContext, CliError } from './program';
 
 /** The options of `mta-sts check`, as commander parses them. */
@@ -93,7 +94,8 @@ export function registerCheckCommand(program: Command, ctx: CliContext): void {
       }
       const options = checkOptionsFromCli(o);
       const report = await checkDomain(name.name, options);
-      ctx.out(o.json ? renderCheckJson(report) : renderCheckText(report));
+      // DNS answers and served bodies are hostile: nothing they hold may rewrite the terminal.
+      ctx.out(o.json ? renderCheckJson(report) : terminalSafe(renderCheckText(report)));
       ctx.exitCode = checkExitCode(report, o.strict === true);
     });
 }

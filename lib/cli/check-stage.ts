@@ -9,6 +9,7 @@ import { monitorFindings, severityCounts } from '../monitor/drift';
 import { DEFAULT_DRIFT_THRESHOLDS, MonitorDomainConfig } from '../monitor/monitor-config';
 import { CliContext } from './program';
 import { StageOptions, stageDomains } from './stage-domains';
+import { safeJson, terminalSafe } from '../reports/untrusted-text';
 
 /** How many domains `check --stage` checks at once. */
 export const STAGE_CHECK_CONCURRENCY = 8;
@@ -103,7 +104,7 @@ export function renderStageText(result: StageCheck): string {
 
 /** The result as JSON (the checker's reports included). */
 export function renderStageJson(result: StageCheck): string {
-  return JSON.stringify(result, null, 2) + '\n';
+  return safeJson(result, 2) + '\n';
 }
 
 /** What the `--stage` form of `check` takes. */
@@ -121,6 +122,6 @@ export async function runCheckStage(o: CheckStageCliOptions, check: CheckOptions
   const expected = domains.map((d) => expectationOf(stage.name, d));
   const onDone = progress ? (done: number, total: number) => ctx.err(`\rchecked ${done}/${total} domain(s)${done === total ? '\n' : ''}`) : undefined;
   const result = await checkStageDomains(stage.name, expected, check, STAGE_CHECK_CONCURRENCY, onDone);
-  ctx.out(o.json ? renderStageJson(result) : renderStageText(result));
+  ctx.out(o.json ? renderStageJson(result) : terminalSafe(renderStageText(result)));
   ctx.exitCode = stageExitCode(result, o.strict === true);
 }

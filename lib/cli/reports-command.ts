@@ -9,7 +9,7 @@ import { DailyRollup, looksLikeRollup, ReportAggregator, rollupFromJson, RollupF
 import { authenticateReportEmail, fileUnauthenticated, ReportAuthentication } from '../reports/authentication';
 import { parseDnsServer } from '../check/check-options';
 import { txtResolver } from '../net/txt-resolver';
-import { safeJson, safeText } from '../reports/untrusted-text';
+import { safeJson, safeText, terminalSafe } from '../reports/untrusted-text';
 import { isReportRejectedError } from '../reports/errors';
 import { extractReportInput, InputFormat } from '../reports/input';
 import { assessReadiness, READINESS_DEFAULTS, ReadinessVerdict, readinessWindow, UnverifiedFailures } from '../reports/readiness';
@@ -318,7 +318,7 @@ export function registerReportsCommand(program: Command, ctx: CliContext): void 
         const out = { files: loaded.files, reports: loaded.reports, rollupFiles: loaded.rollupFiles, duplicates: loaded.duplicates, authentication: loaded.authentication, rejected: loaded.rejected, domains };
         ctx.out(safeJson(out, 2) + '\n');
       } else {
-        ctx.out(merged.length > 0 ? safeLines(renderSummaryText(merged)) : 'no sessions to show\n');
+        ctx.out(merged.length > 0 ? terminalSafe(renderSummaryText(merged)) : 'no sessions to show\n');
         ctx.out(
           `${loaded.files} file(s): ${loaded.reports} report(s)` +
             (loaded.rollupFiles > 0 ? `, ${loaded.rollupFiles} rollup file(s)` : '') +
@@ -386,8 +386,8 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
     .option('--unverified-failures <block|warn>', 'what failures in unverified reports do', UnverifiedFailures.BLOCK)
     .option('--known-reporters <domains>', 'count only reports signed by these organizational domains, comma-separated (for example google.com,microsoft.com)')
     .action(async (o: ReadinessCommandOptions) => {
-      if ((o.dir === undefined) === (o.bucket === undefined)) {
-        throw new CliError('give exactly one of `--dir <dir>` (report or rollup files) and `--bucket <bucket>` (the report store)');
+      if ((o.dir === undefined) === (o.bucket === undefined) && !(o.dir === undefined && o.stage !== undefined)) {
+        throw new CliError('give exactly one of `--dir <dir>` (report or rollup files) and `--bucket <bucket>` (the report store), or `--stage <name>` alone (its collector\'s report store)');
       }
       const mode = modeFromString(o.expectMode ?? MtaStsMode.TESTING);
       if (mode === undefined) throw new CliError(`\`--expect-mode\` must be enforce, testing or none, got ${JSON.stringify(o.expectMode)}`);
@@ -406,6 +406,7 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
       let rollups: DailyRollup[];
       let collectorTrust = false;
       let invalidRollups: { day: string; reference: string; message: string }[] = [];
+      let bucket = o.bucket;
       if (o.dir !== undefined) {
         const loaded = await loadReportFiles([o.dir], { progress, authenticate: emailAuthenticator(o.dnsServer) });
         const broken = loaded.rejected.filter((r) => r.reason === 'rollup-invalid' || r.reason === 'read-error' || r.reason === 'internal-error');
@@ -419,28 +420,31 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
         // Loaded only for --bucket: the other commands do not pay for the AWS SDK.
         const { S3Client } = await import('@aws-sdk/client-s3');
         const { collectorTrustsHttps, readRollupsFromS3 } = await import('./reports-s3');
-        const client = new S3Client(o.region ? { region: o.region } : {});
+        // Without --bucket: the report bucket of the stage's collector, from its stack outputs.
+        const stage = bucket === undefined ? resolveStage(loadConfigFile(o.config), o.stage) : undefined;
+        if (stage) bucket = await (await import('./stage-outputs')).stageReportBucket(stage);
+        const client = new S3Client(o.region ? { region: o.region } : stage ? { region: stage.region } : {});
         try {
           const read = await readRollupsFromS3(client, {
-            bucket: o.bucket!,
+            bucket: bucket!,
             prefix: o.prefix ?? '',
             domain,
             fromDay: window.firstDay,
             toDay: window.pendingDays[window.pendingDays.length - 1],
             onProgress: progress ? (done, total) => (done % PROGRESS_EVERY === 0 || done === total ? progress(`… ${done} of ${total} objects read`) : undefined) : undefined,
           });
-          for (const f of read.failed) ctx.err(`${f.invalid ? 'invalid' : 'unreadable'} s3://${o.bucket}/${safeText(f.key, { maxLength: 1100 })}: ${safeText(f.message, { maxLength: 1000 })}\n`);
+          for (const f of read.failed) ctx.err(`${f.invalid ? 'invalid' : 'unreadable'} s3://${bucket}/${safeText(f.key, { maxLength: 1100 })}: ${safeText(f.message, { maxLength: 1000 })}\n`);
           const unreadable = read.failed.filter((f) => !f.invalid);
           if (unreadable.length > 0) {
-            throw new CliError(`${unreadable.length} rollup object(s) in s3://${o.bucket} cannot be read (listed above); a verdict without them could miss failures`);
+            throw new CliError(`${unreadable.length} rollup object(s) in s3://${bucket} cannot be read (listed above); a verdict without them could miss failures`);
           }
           // Objects that are there but are not rollups block their own day only (see the verdict).
-          invalidRollups = read.failed.map((f) => ({ day: f.day, reference: `s3://${o.bucket}/${f.key}`, message: f.message }));
+          invalidRollups = read.failed.map((f) => ({ day: f.day, reference: `s3://${bucket}/${f.key}`, message: f.message }));
           rollups = read.rollups;
-          collectorTrust = await collectorTrustsHttps(client, o.bucket!);
+          collectorTrust = await collectorTrustsHttps(client, bucket!);
         } catch (e) {
           if (e instanceof CliError) throw e;
-          throw new CliError(`cannot read the report store s3://${o.bucket}/${o.prefix ?? ''}: ${(e as Error).name}: ${(e as Error).message}`);
+          throw new CliError(`cannot read the report store s3://${bucket}/${o.prefix ?? ''}: ${(e as Error).name}: ${(e as Error).message}`);
         } finally {
           client.destroy();
         }
@@ -455,18 +459,10 @@ export function registerReadinessCommand(program: Command, ctx: CliContext): voi
         if (e instanceof MtaStsValidationError) throw new CliError(e.message.replace(/`expected\.mx(\[\d+\])?`/g, '`--expect-mx`'));
         throw e;
       }
-      if (collectorTrust && o.trustHttps !== true) ctx.err(`HTTPS reports count as evidence: the collector of s3://${o.bucket} was deployed with trustHttpsReports\n`);
-      ctx.out(o.json ? safeJson(verdict, 2) + '\n' : safeLines(renderVerdictText(verdict)));
+      if (collectorTrust && o.trustHttps !== true) ctx.err(`HTTPS reports count as evidence: the collector of s3://${bucket} was deployed with trustHttpsReports\n`);
+      ctx.out(o.json ? safeJson(verdict, 2) + '\n' : terminalSafe(renderVerdictText(verdict)));
       ctx.exitCode = verdict.ready ? 0 : 1;
     });
-}
-
-/** Text output with every line made safe for a terminal (reporter-controlled strings reach it). */
-function safeLines(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => safeText(l, { maxLength: 4000 }))
-    .join('\n');
 }
 
 /** The mx patterns the stage config publishes for `domain` (the reports must show this policy). */

@@ -144,3 +144,16 @@ export function safeJson(value: unknown, space?: number): string {
 
 /** What `JSON.stringify` leaves raw and a terminal must not see: DEL, C1 controls, format characters, separators, lone surrogates. */
 const JSON_UNSAFE = /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * Multi-line text (a rendered table or verdict) made safe for a terminal: each line through
+ * `safeText`, with no length cap, the line breaks kept.
+ *
+ * @param text text whose lines may hold reporter- or DNS-controlled values
+ */
+export function terminalSafe(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => safeText(l, { maxLength: Number.MAX_SAFE_INTEGER }))
+    .join('\n');
+}

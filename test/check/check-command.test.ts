@@ -22,6 +22,7 @@ beforeAll(async () => {
   lab.domain('good.test');
   lab.domain('warn.test', { rptTxt: [] });
   lab.domain('bad.test', { policy: servePolicy(Lab.goodPolicy(['mx1.bad.test']).text, 'text/html') });
+  lab.domain('evil.test', { rptTxt: [['v=TLSRPTv1; rua=mailto:a@evil.test\r\n\u001b]0;owned\u0007\u001b[2J\u202eok']] });
 });
 
 afterAll(async () => {
@@ -49,6 +50,14 @@ describe('mta-sts check', () => {
     const headings = r.out.split('\n').filter((l) => /^[A-Z0-9]/.test(l));
     expect(headings).toEqual([expect.stringMatching(/^MTA-STS check/), 'DNS', 'Policy', 'MX hosts', 'TLS-RPT', '0 error(s), 0 warning(s): all good']);
     expect(r.out).toMatch(/ {2}ok {4}https:\/\/mta-sts\.good\.test\/\.well-known\/mta-sts\.txt answers 200/);
+  });
+
+  test('hostile DNS text (CR/LF, OSC, CSI, a bidi override) never reaches the terminal raw, in text or JSON', async () => {
+    for (const json of [[], ['--json']]) {
+      const r = await run('check', 'evil.test', ...labArgs(), ...json);
+      expect(r.out).toMatch(/evil\.test/);
+      expect(r.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    }
   });
 
   test('warnings only: exit 0, or 1 with --strict', async () => {
