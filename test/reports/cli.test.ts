@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../lib/cli/program';
@@ -414,5 +415,34 @@ describe('mta-sts readiness --bucket', () => {
     // Three weeks later the day is out of the window and the object no longer matters.
     const later = await run(...base.map((a) => (a === NOW ? '2026-12-22T10:00:00Z' : a)));
     expect(later.out).not.toContain('rollup-invalid');
+  });
+
+  describe('--stage without --bucket: the report bucket from the collector stack outputs', () => {
+    const cfn = mockClient(CloudFormationClient);
+    beforeEach(() => cfn.reset());
+    const byStage = (stage: string) => run('readiness', '--domain', 'example.com', '--stage', stage, '--config', SHIPPED_CONFIG, '--now', NOW, '--prefix', 'tlsrpt/');
+
+    test('the stage collector stack names the bucket; the verdict reads it', async () => {
+      store();
+      cfn.on(DescribeStacksCommand, { StackName: 'MtaStsProdCollector' }).resolves({
+        Stacks: [{ StackName: 'MtaStsProdCollector', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputValue: 'reports', Description: 'cdk-mta-sts: TLS-RPT report bucket (MtaStsProdCollector/TlsRptCollector)' }] }],
+      });
+      const r = await byStage('prod');
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(cfn.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input.StackName)).toEqual(['MtaStsProdCollector']);
+      expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Bucket)).toEqual(['reports']);
+    });
+
+    test('a stage without a collector, or a stack not deployed: one line naming the fix, nothing read from S3', async () => {
+      const dev = await run('readiness', '--domain', 'dev.example.com', '--stage', 'dev', '--config', SHIPPED_CONFIG, '--now', NOW);
+      expect(dev.code).toBe(2);
+      expect(dev.err).toBe('mta-sts: stage "dev" has no collector in cdk.json, so there is no report bucket to find; pass --bucket\n');
+      cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id MtaStsProdCollector does not exist'), { name: 'ValidationError' }));
+      const prod = await byStage('prod');
+      expect(prod.code).toBe(2);
+      expect(prod.err).toMatch(/^mta-sts: cannot read the outputs of stack MtaStsProdCollector in eu-west-1 \(account 222222222222\): ValidationError: .*or pass --bucket\n$/);
+      expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(0);
+    });
   });
 });
