@@ -1,10 +1,11 @@
-import { Duration, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { ResolvedCollector, ResolvedStage } from '../config/stage-config';
-import { CERTIFICATE_REGION, certificateStackId, collectorStackId, domainStackId } from '../config/stage-stacks';
+import { ResolvedCollector, ResolvedStage, StageHosting } from '../config/stage-config';
+import { CERTIFICATE_REGION, certificateStackId, collectorStackId, DEDICATED_WARN_DOMAINS, domainStackId, hostingCertificateStackId, hostingStackId } from '../config/stage-stacks';
 import { MtaSts } from '../constructs/mta-sts';
+import { MtaStsHosting } from '../constructs/mta-sts-hosting';
 import { MtaStsCertificate } from '../constructs/mta-sts-certificate';
 import { TlsRptCollector, TlsRptDomain } from '../constructs/tls-rpt-collector';
 import { MtaStsMonitor } from '../constructs/mta-sts-monitor';
@@ -18,6 +19,10 @@ export interface StageStacks {
   /** The stack of the stage's TLS-RPT collector, when configured. */
   readonly collectorStack?: Stack;
   readonly collector?: TlsRptCollector;
+  /** The stack of the stage's shared hosting, with `"hosting": "shared"`. */
+  readonly hostingStack?: Stack;
+  /** The stage's shared hosting, with `"hosting": "shared"`. */
+  readonly hosting?: MtaStsHosting;
   /** The stage's drift monitor, when on (see `monitor` in the stage config). */
   readonly monitor?: MtaStsMonitor;
 }
@@ -51,6 +56,37 @@ function buildCollector(app: Construct, stage: ResolvedStage, c: ResolvedCollect
 }
 
 /**
+ * The shared hosting of a `"hosting": "shared"` stage, in its own stack in the stage's region
+ * (where the domain stacks and their publishers are). Its own certificate pins the security
+ * policy TLSv1.2_2021 for every tenant: `mta-sts.<first domain of the stage>`, made in the
+ * hosting stack in us-east-1, otherwise in a us-east-1 stack of its own passed over with a
+ * cross-region reference. The domain stacks reference the hosting through a fixed set of exports
+ * (bucket, distribution, connection group), whatever the number of domains.
+ */
+function buildHosting(app: Construct, stage: ResolvedStage): { stack: Stack; hosting: MtaStsHosting } {
+  const crossRegion = stage.region !== CERTIFICATE_REGION;
+  const stack = new Stack(app, hostingStackId(stage.name), {
+    env: { account: stage.account, region: stage.region },
+    crossRegionReferences: crossRegion,
+    description: `cdk-mta-sts: shared MTA-STS hosting (stage ${stage.name})`,
+  });
+  Tags.of(stack).add('cdk-mta-sts:stage', stage.name);
+  const first = stage.domains[0];
+  let certStack = stack;
+  if (crossRegion) {
+    certStack = new Stack(app, hostingCertificateStackId(stage.name), {
+      env: { account: stage.account, region: CERTIFICATE_REGION },
+      crossRegionReferences: true,
+      description: `cdk-mta-sts: us-east-1 certificate of the shared hosting (stage ${stage.name})`,
+    });
+    Tags.of(certStack).add('cdk-mta-sts:stage', stage.name);
+    stack.addStackDependency(certStack);
+  }
+  const certificate = new MtaStsCertificate(certStack, 'HostingCertificate', { domainName: first.domainName, hostedZone: zoneIn(certStack, first) }).certificate;
+  return { stack, hosting: new MtaStsHosting(stack, 'Hosting', { certificate, comment: `MTA-STS policies of stage ${stage.name} (shared hosting)`.slice(0, 128) }) };
+}
+
+/**
  * Builds the stacks of one stage: one stack per group (by default one per domain, so stacks stay
  * far below CloudFormation's 500 resources and adding or removing a domain touches only its own
  * stack), each domain an `MtaSts` whose construct id is the domain name (stable). When the stage
@@ -63,6 +99,7 @@ export function buildStage(app: Construct, stage: ResolvedStage): StageStacks {
   const domains = new Map<string, MtaSts>();
   const crossRegion = stage.region !== CERTIFICATE_REGION;
   const built = stage.collector ? buildCollector(app, stage, stage.collector) : undefined;
+  const shared = stage.hosting === StageHosting.SHARED && stage.domains.length > 0 ? buildHosting(app, stage) : undefined;
   for (const d of stage.domains) {
     let stack = stacks.get(d.stack);
     if (!stack) {
@@ -99,10 +136,18 @@ export function buildStage(app: Construct, stage: ResolvedStage): StageStacks {
         maxAge: d.maxAgeSeconds === undefined ? undefined : Duration.seconds(d.maxAgeSeconds),
         tlsRptDestinations: d.tlsRpt.length > 0 ? d.tlsRpt : undefined,
         certificate,
+        hosting: shared?.hosting,
       }),
     );
   }
+  const firstStack = stacks.values().next().value;
+  if (!shared && firstStack && stage.domains.length > DEDICATED_WARN_DOMAINS) {
+    Annotations.of(firstStack).addWarningV2(
+      'cdk-mta-sts:dedicated-many-domains',
+      `stage ${stage.name} has ${stage.domains.length} domains with a distribution, origin access control and publisher grant each ("hosting": "dedicated"): an account has 100 origin access controls and 500 distributions by default. Set "hosting": "shared" on the stage for one multi-tenant distribution whatever the number of domains; it is not the default because switching re-creates every domain's distribution.`,
+    );
+  }
   const monitor = buildStageMonitor(app, stage, built);
-  return { stacks, certificateStacks, domains, collectorStack: built?.stack, collector: built?.collector, monitor };
+  return { stacks, certificateStacks, domains, collectorStack: built?.stack, collector: built?.collector, hostingStack: shared?.stack, hosting: shared?.hosting, monitor };
 }
 

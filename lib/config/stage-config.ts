@@ -40,8 +40,17 @@ const collectorSchema = z.strictObject({
   https: z.strictObject({ ...zonedNameShape, path: z.string().optional() }).optional(),
   trustHttpsReports: z.boolean().optional(),
 });
+/**
+ * How a stage publishes its policies: a distribution per domain (`dedicated`, the default), or
+ * one multi-tenant distribution for every domain of the stage (`shared`, see `MtaStsHosting`).
+ */
+export enum StageHosting {
+  DEDICATED = 'dedicated',
+  SHARED = 'shared',
+}
 const stageSchema = z.strictObject({
   account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
+  hosting: z.enum([StageHosting.DEDICATED, StageHosting.SHARED]).optional(),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1'),
   mode: modeSchema,
   domains: z.record(z.string(), z.strictObject(overridesShape)).optional(),
@@ -98,6 +107,8 @@ export interface ResolvedStage {
   readonly name: string;
   readonly account: string;
   readonly region: string;
+  /** `hosting` of the stage: a distribution per domain, or one shared hosting. */
+  readonly hosting: StageHosting;
   readonly domains: ResolvedDomain[];
   /** The stage's TLS-RPT collector, when configured. */
   readonly collector?: ResolvedCollector;
@@ -383,7 +394,8 @@ export function resolveStage(config: MtaStsConfig, name?: string): ResolvedStage
     };
   });
   const monitor = resolveStageMonitor(stage.monitor, domains.map((d) => d.mode));
-  return { name: stageName, account: stage.account, region: stage.region, domains, collector, monitor };
+  const hosting = (stage.hosting as StageHosting | undefined) ?? StageHosting.DEDICATED;
+  return { name: stageName, account: stage.account, region: stage.region, hosting, domains, collector, monitor };
 }
 
 function resolveCollector(c: NonNullable<MtaStsConfig['stages'][string]['collector']>): ResolvedCollector {

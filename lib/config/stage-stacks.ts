@@ -4,7 +4,7 @@
 // count and the fix before CDK fails with a stack trace.
 import { MtaStsMode } from '../policy/mode';
 import { renderTlsRptRecord } from '../policy/records';
-import type { ResolvedDomain, ResolvedStage } from './stage-config';
+import { type ResolvedDomain, type ResolvedStage, StageHosting } from './stage-config';
 
 /** CloudFront's certificates live here: a stage elsewhere gets us-east-1 certificate stacks. */
 export const CERTIFICATE_REGION = 'us-east-1';
@@ -37,6 +37,28 @@ export function certificateStackId(stage: string, group: string): string {
   return `${domainStackId(stage, group)}Certificates`;
 }
 
+/** The id of a `"hosting": "shared"` stage's hosting stack. */
+export function hostingStackId(stage: string): string {
+  return `MtaSts${pascalName(stage)}Hosting`;
+}
+
+/** The id of the us-east-1 stack of a shared hosting's own certificate (stages outside us-east-1). */
+export function hostingCertificateStackId(stage: string): string {
+  return `${hostingStackId(stage)}Certificate`;
+}
+
+/** Above this many domains, a `dedicated` stage warns (`cdk-mta-sts:dedicated-many-domains`) recommending `shared`. */
+export const DEDICATED_WARN_DOMAINS = 10;
+
+/**
+ * At most this many domains in a `dedicated` stage: each takes an origin access control, and an
+ * account has 100 by default (then 500 distributions, 1000 IAM roles).
+ */
+export const MAX_DEDICATED_DOMAINS = 100;
+
+/** At most this many domains in a `shared` stage: CloudFront's distribution tenants per account. */
+export const MAX_SHARED_DOMAINS = 10_000;
+
 /** The id of the stage's TLS-RPT collector stack. */
 export function collectorStackId(stage: string): string {
   return `MtaSts${pascalName(stage)}Collector`;
@@ -49,6 +71,8 @@ export function collectorStackId(stage: string): string {
 const RESOURCES = {
   /** Bucket, BucketPolicy, OriginAccessControl, Distribution, PolicyDeployment, A, AAAA, `_mta-sts` TXT. */
   perDomain: 8,
+  /** On a shared hosting: DistributionTenant, PolicyDeployment, A, AAAA, `_mta-sts` TXT. */
+  perSharedDomain: 5,
   /** The certificate, in the domain stack when the stage is in us-east-1. */
   certificate: 1,
   /** The MX guard resource (modes testing and enforce). */
@@ -79,11 +103,16 @@ function iamOverflowPolicies(domains: number): number {
  * logical ids and output names), the policy body
  * (in the publication and, as mx, in the MX guard) and the TLS-RPT record.
  */
+const SHARED_DOMAIN_BYTES = 3_500;
 const BYTES = {
   publisher: 3_500,
   mxGuardProvider: 2_650,
   crossRegionReader: 2_300,
   perDomain: 8_800,
+  /** On a shared hosting: the tenant instead of the bucket, its policy and the distribution; one output. */
+  perSharedDomain: SHARED_DOMAIN_BYTES,
+  /** Per stack on a shared hosting: the publisher's grant of the hosting (imports of its bucket). */
+  sharedHostingGrant: 1_000,
   perDomainNameChar: 44,
   perPolicyChar: 1.1,
   mxGuard: 950,
@@ -105,15 +134,15 @@ function hasMxGuard(d: ResolvedDomain): boolean {
   return d.policy.mode !== MtaStsMode.NONE;
 }
 
-function domainResources(d: ResolvedDomain, inStackCertificate: boolean): number {
-  return RESOURCES.perDomain + (inStackCertificate ? RESOURCES.certificate : 0) + (hasMxGuard(d) ? RESOURCES.mxGuard : 0) + (d.tlsRpt.length > 0 ? RESOURCES.tlsRptRecord : 0);
+function domainResources(d: ResolvedDomain, inStackCertificate: boolean, shared: boolean): number {
+  return (shared ? RESOURCES.perSharedDomain : RESOURCES.perDomain) + (inStackCertificate ? RESOURCES.certificate : 0) + (hasMxGuard(d) ? RESOURCES.mxGuard : 0) + (d.tlsRpt.length > 0 ? RESOURCES.tlsRptRecord : 0);
 }
 
-function domainBytes(d: ResolvedDomain): number {
+function domainBytes(d: ResolvedDomain, shared: boolean): number {
   const policy = d.policy.text.length;
   const guard = hasMxGuard(d) ? BYTES.mxGuard + BYTES.mxGuardPerPolicyChar * policy : 0;
   const tlsRpt = d.tlsRpt.length > 0 ? BYTES.tlsRptRecord + BYTES.perTlsRptChar * renderTlsRptRecord(d.tlsRpt).length : 0;
-  return BYTES.perDomain + BYTES.perDomainNameChar * d.domainName.length + BYTES.perPolicyChar * policy + guard + tlsRpt;
+  return (shared ? BYTES.perSharedDomain : BYTES.perDomain) + BYTES.perDomainNameChar * d.domainName.length + BYTES.perPolicyChar * policy + guard + tlsRpt;
 }
 
 /**
@@ -122,6 +151,8 @@ function domainBytes(d: ResolvedDomain): number {
  */
 export function estimateDomainStack(stage: ResolvedStage, group: string, domains: readonly ResolvedDomain[]): StackEstimate & { readonly fitting: number } {
   const inStackCertificate = stage.region === CERTIFICATE_REGION;
+  // On a shared hosting the publisher is granted once (no overflow policies) and holds no bucket.
+  const shared = stage.hosting === StageHosting.SHARED;
   let perDomainResources = 0;
   let perDomainBytes = 0;
   let guard = false;
@@ -129,12 +160,12 @@ export function estimateDomainStack(stage: ResolvedStage, group: string, domains
   let fitting = 0;
   let resources = 0;
   domains.forEach((d, i) => {
-    perDomainResources += domainResources(d, inStackCertificate);
-    perDomainBytes += domainBytes(d);
+    perDomainResources += domainResources(d, inStackCertificate, shared);
+    perDomainBytes += domainBytes(d, shared);
     guard ||= hasMxGuard(d);
     const fixed = RESOURCES.publisher + (guard ? RESOURCES.mxGuardProvider : 0) + (inStackCertificate ? 0 : RESOURCES.crossRegionReader);
-    resources = fixed + perDomainResources + iamOverflowPolicies(i + 1);
-    bytes = BYTES.publisher + (guard ? BYTES.mxGuardProvider : 0) + (inStackCertificate ? 0 : BYTES.crossRegionReader) + perDomainBytes;
+    resources = fixed + perDomainResources + (shared ? 0 : iamOverflowPolicies(i + 1));
+    bytes = BYTES.publisher + (shared ? BYTES.sharedHostingGrant : 0) + (guard ? BYTES.mxGuardProvider : 0) + (inStackCertificate ? 0 : BYTES.crossRegionReader) + perDomainBytes;
     if (resources <= MAX_STACK_RESOURCES && bytes <= MAX_TEMPLATE_BYTES) fitting = i + 1;
   });
   return { stackId: domainStackId(stage.name, group), group, domains: domains.length, resources, templateBytes: Math.round(bytes), fitting };
@@ -156,7 +187,7 @@ export function groupsOf(stage: ResolvedStage): Map<string, ResolvedDomain[]> {
  */
 export function stageStackProblems(stage: ResolvedStage, where: string): string[] {
   const groups = groupsOf(stage);
-  const problems = stackIdProblems(stage, groups, where);
+  const problems = [...hostingProblems(stage, where), ...stackIdProblems(stage, groups, where)];
   for (const [group, domains] of groups) {
     const e = estimateDomainStack(stage, group, domains);
     const fix =
@@ -179,6 +210,21 @@ export function stageStackProblems(stage: ResolvedStage, where: string): string[
   return problems;
 }
 
+/** A stage with more domains than its hosting can take in one account. */
+function hostingProblems(stage: ResolvedStage, where: string): string[] {
+  const n = stage.domains.length;
+  if (stage.hosting === StageHosting.DEDICATED && n > MAX_DEDICATED_DOMAINS) {
+    return [
+      `${where}: ${n} domains with "hosting": "dedicated" (the default) make ${n} CloudFront distributions and origin access controls, ` +
+        `more than the ${MAX_DEDICATED_DOMAINS} origin access controls an account has by default: set "hosting": "shared" on the stage (one multi-tenant distribution for every domain)`,
+    ];
+  }
+  if (stage.hosting === StageHosting.SHARED && n > MAX_SHARED_DOMAINS) {
+    return [`${where}: ${n} domains with "hosting": "shared" are more than the ${MAX_SHARED_DOMAINS} distribution tenants an account has by default: raise the quota first, or split the domains across stages in other accounts`];
+  }
+  return [];
+}
+
 const CERTIFICATES_OF = 'the certificate stack of ';
 
 /** Two owners of one stack id: CDK would refuse the second ("There is already a Construct"). */
@@ -191,6 +237,10 @@ function stackIdProblems(stage: ResolvedStage, groups: Map<string, ResolvedDomai
     if (stage.region !== CERTIFICATE_REGION) own(certificateStackId(stage.name, group), `${CERTIFICATES_OF}${describe(group)}`);
   }
   if (stage.collector) own(collectorStackId(stage.name), 'the stage\'s collector');
+  if (stage.hosting === StageHosting.SHARED) {
+    own(hostingStackId(stage.name), 'the stage\'s shared hosting');
+    if (stage.region !== CERTIFICATE_REGION) own(hostingCertificateStackId(stage.name), 'the certificate stack of the stage\'s shared hosting');
+  }
   // Two certificate stacks collide only when their groups' stacks do: that is reported already.
   return [...owners]
     .filter(([, who]) => who.length > 1 && !who.every((w) => w.startsWith(CERTIFICATES_OF)))

@@ -1,0 +1,179 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { buildStage } from '../../lib/app/build-app';
+import { ConfigError, parseConfig, resolveStage, StageHosting } from '../../lib/config/stage-config';
+import { estimateDomainStack, groupsOf, MAX_STACK_RESOURCES } from '../../lib/config/stage-stacks';
+
+interface Shape {
+  readonly region: string;
+  readonly mode: string;
+  readonly tlsRpt: boolean;
+  readonly mx?: number;
+  readonly nameLength?: number;
+  /** The stage's hosting; `shared` unless given. */
+  readonly hosting?: string;
+  /** The stack group of every domain; by default one stack per domain. */
+  readonly stack?: string;
+}
+
+/** `n` domains of one shape, each in its own zone. */
+function config(n: number, s: Shape) {
+  const name = (i: number) => `d${i}`.padEnd((s.nameLength ?? 16) - '.example.com'.length, 'x') + '.example.com';
+  return {
+    domains: Object.fromEntries(
+      Array.from({ length: n }, (_, i) => [
+        name(i),
+        {
+          hostedZoneId: `Z${i}`.padEnd(21, 'A'),
+          hostedZoneName: 'example.com',
+          mx: Array.from({ length: s.mx ?? 1 }, (_, j) => `mx${j}.${name(i)}`),
+          ...(s.stack ? { stack: s.stack } : {}),
+          ...(s.tlsRpt ? { tlsRpt: ['mailto:tlsrpt@reports.example.com'] } : {}),
+        },
+      ]),
+    ),
+    stages: { prod: { account: '111111111111', region: s.region, mode: s.mode, hosting: s.hosting ?? 'shared' } },
+    defaultStage: 'prod',
+  };
+}
+
+/** Synthesizes the stage as the app does (CDK's own resource check off) and measures the group "Bulk". */
+function measure(n: number, s: Shape) {
+  const stage = resolveStage(config(n, { ...s, stack: 'Bulk' }) as never);
+  const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 0 } });
+  const built = buildStage(app, stage);
+  const asm = app.synth();
+  const artifact = asm.getStackByName(built.stacks.get('Bulk')!.stackName);
+  const actual = { resources: Object.keys(artifact.template.Resources).length, bytes: statSync(join(asm.directory, artifact.templateFile)).size };
+  return { actual, estimate: estimateDomainStack(stage, 'Bulk', groupsOf(stage).get('Bulk')!) };
+}
+
+function build(n: number, s: Partial<Shape> = {}) {
+  const app = new App();
+  const built = buildStage(app, resolveStage(parseConfig(config(n, { region: 'us-east-1', mode: 'testing', tlsRpt: true, ...s }))));
+  return { app, ...built };
+}
+
+const countOf = (stacks: Stack[], type: string) => stacks.reduce((sum, st) => sum + Object.keys(Template.fromStack(st).findResources(type)).length, 0);
+
+describe('"hosting" in the stage config', () => {
+  test('"dedicated" is the default; "shared" is read', () => {
+    const c = config(1, { region: 'us-east-1', mode: 'testing', tlsRpt: false });
+    expect(resolveStage(parseConfig(c)).hosting).toBe(StageHosting.SHARED);
+    delete (c.stages.prod as { hosting?: string }).hosting;
+    expect(resolveStage(parseConfig(c)).hosting).toBe(StageHosting.DEDICATED);
+  });
+
+  test('an unknown value is refused with the path and the choices', () => {
+    expect(() => parseConfig(config(1, { region: 'us-east-1', mode: 'testing', tlsRpt: false, hosting: 'multi' }))).toThrow(
+      /mtaSts.stages.prod.hosting: .*"dedicated".*"shared".*got "multi"/,
+    );
+  });
+
+  test('a dedicated stage over 100 domains is an error pointing to "shared"', () => {
+    expect(() => parseConfig(config(101, { region: 'us-east-1', mode: 'testing', tlsRpt: false, hosting: 'dedicated' }))).toThrow(
+      new ConfigError([
+        'mtaSts.stages.prod: 101 domains with "hosting": "dedicated" (the default) make 101 CloudFront distributions and origin access controls, more than the 100 origin access controls an account has by default: set "hosting": "shared" on the stage (one multi-tenant distribution for every domain)',
+      ]),
+    );
+    expect(resolveStage(parseConfig(config(100, { region: 'us-east-1', mode: 'testing', tlsRpt: false, hosting: 'dedicated' }))).domains).toHaveLength(100);
+    expect(resolveStage(parseConfig(config(101, { region: 'us-east-1', mode: 'testing', tlsRpt: false }))).domains).toHaveLength(101);
+  });
+
+  test('a group named like the hosting stack is refused, naming both', () => {
+    const c = config(2, { region: 'us-east-1', mode: 'testing', tlsRpt: false });
+    (c.domains['d1xx.example.com'] as { stack?: string }).stack = 'hosting';
+    expect(() => parseConfig(c)).toThrow(/stack group "hosting" \(d1xx.example.com\) and the stage's shared hosting would make the same stack MtaStsProdHosting/);
+  });
+
+  test.each([
+    [11, 'dedicated', true],
+    [10, 'dedicated', false],
+    [11, 'shared', false],
+  ])('%i domains, %s: warning cdk-mta-sts:dedicated-many-domains %s', (n, hosting, warned) => {
+    const { stacks } = build(n, { hosting, tlsRpt: false });
+    const warnings = [...stacks.values()].flatMap((st) => Annotations.fromStack(st).findWarning('*', Match.stringLikeRegexp('dedicated-many-domains')));
+    expect(warnings).toHaveLength(warned ? 1 : 0);
+    if (warned) expect(JSON.stringify(warnings[0].entry.data)).toMatch(/stage prod has 11 domains .*Set \\"hosting\\": \\"shared\\" on the stage/);
+  });
+});
+
+describe('a shared stage', () => {
+  test('in us-east-1: one hosting stack, the domains in their own stacks, one distribution and origin access control in all', () => {
+    const { hostingStack, hosting, stacks, certificateStacks } = build(3);
+    expect([hostingStack!.stackName, hostingStack!.region]).toEqual(['MtaStsProdHosting', 'us-east-1']);
+    expect(certificateStacks.size).toBe(0);
+    const all = [hostingStack!, ...stacks.values()];
+    expect(countOf(all, 'AWS::CloudFront::Distribution')).toBe(1);
+    expect(countOf(all, 'AWS::CloudFront::OriginAccessControl')).toBe(1);
+    expect(countOf(all, 'AWS::CloudFront::DistributionTenant')).toBe(3);
+    expect(hosting!.domains.map((d) => d.domainName)).toEqual(['d0xx.example.com', 'd1xx.example.com', 'd2xx.example.com']);
+    // The hosting's own certificate pins TLSv1.2_2021; each tenant has its own.
+    Template.fromStack(hostingStack!).hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ ViewerCertificate: Match.objectLike({ MinimumProtocolVersion: 'TLSv1.2_2021' }) }),
+    });
+    for (const st of stacks.values()) {
+      expect(st.dependencies).toContain(hostingStack);
+      Template.fromStack(st).resourceCountIs('AWS::CertificateManager::Certificate', 1);
+    }
+    Annotations.fromStack(hostingStack!).hasNoWarning('*', Match.stringLikeRegexp('hosting-security-policy'));
+  });
+
+  test('outside us-east-1: the hosting in the stage region, its certificate and the tenants\' in us-east-1 stacks', () => {
+    const { hostingStack, stacks, certificateStacks, app } = build(2, { region: 'eu-west-1' });
+    expect([hostingStack!.stackName, hostingStack!.region]).toEqual(['MtaStsProdHosting', 'eu-west-1']);
+    const hostingCert = app.node.findChild('MtaStsProdHostingCertificate') as Stack;
+    expect(hostingCert.region).toBe('us-east-1');
+    Template.fromStack(hostingCert).resourceCountIs('AWS::CertificateManager::Certificate', 1);
+    expect([...certificateStacks.values()].map((s) => s.region)).toEqual(['us-east-1', 'us-east-1']);
+    for (const st of stacks.values()) {
+      Template.fromStack(st).resourceCountIs('AWS::CertificateManager::Certificate', 0);
+      Template.fromStack(st).resourceCountIs('AWS::CloudFront::DistributionTenant', 1);
+    }
+  });
+
+  test('adding a domain leaves the stacks and logical ids of the others unchanged', () => {
+    const ids = (b: ReturnType<typeof build>) => Object.fromEntries([...b.stacks].map(([g, st]) => [g, Object.keys(Template.fromStack(st).toJSON().Resources).sort()]));
+    const before = ids(build(2));
+    const after = ids(build(3));
+    for (const [group, resources] of Object.entries(before)) expect(after[group]).toEqual(resources);
+  });
+});
+
+describe('the stack estimate of a shared stage, measured against synthesized templates', () => {
+  const shapes: Shape[] = ['us-east-1', 'eu-west-1'].flatMap((region) => ['testing', 'none'].flatMap((mode) => [false, true].map((tlsRpt) => ({ region, mode, tlsRpt }))));
+
+  test.each(shapes)('resources are exact for 1 and 3 domains: %j', (shape) => {
+    for (const n of [1, 3]) {
+      const { actual, estimate } = measure(n, shape);
+      expect([n, estimate.resources]).toEqual([n, actual.resources]);
+    }
+  });
+
+  test.each([
+    [shapes[0], 3],
+    [shapes[7], 20],
+    [{ region: 'us-east-1', mode: 'testing', tlsRpt: true, nameLength: 56, mx: 40 }, 10],
+    [{ region: 'eu-west-1', mode: 'enforce', tlsRpt: false, mx: 400 }, 3],
+  ] as const)('template bytes: at least the real size, at most 15%% over: %j x %i', (shape, n) => {
+    const { actual, estimate } = measure(n, shape);
+    expect(estimate.templateBytes).toBeGreaterThanOrEqual(actual.bytes);
+    expect(estimate.templateBytes).toBeLessThanOrEqual(actual.bytes * 1.15);
+  });
+
+  test('no IAM overflow policies: the publisher is granted the hosting once (resources exact at 40 domains)', () => {
+    const { actual, estimate } = measure(40, { region: 'us-east-1', mode: 'testing', tlsRpt: true });
+    expect(estimate.resources).toBe(actual.resources);
+  });
+
+  test('the largest group the check accepts synthesizes within 500 resources; one more is refused', () => {
+    const shape = { region: 'us-east-1', mode: 'testing', tlsRpt: true, stack: 'Bulk' };
+    const most = 61;
+    const { actual, estimate } = measure(most, shape);
+    expect(estimate.resources).toBeLessThanOrEqual(MAX_STACK_RESOURCES);
+    expect(actual.resources).toBeLessThanOrEqual(MAX_STACK_RESOURCES);
+    expect(() => parseConfig(config(most + 1, shape))).toThrow(/stack group "Bulk" has 62 domains, which make about 504 resources .*\(the first 61 fit in one stack\)/);
+  });
+});
