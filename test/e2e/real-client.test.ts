@@ -47,6 +47,29 @@ function exampleStages(): StageExpectation[] {
   });
 }
 
+/**
+ * A `"hosting": "shared"` stage over every domain of the shipped config (the stage "shared", in
+ * us-east-1, every other domain in enforce), synthesized in an app folder of its own whose
+ * cdk.json holds that config and runs the repository's built app.
+ */
+const SHARED_STAGE = 'shared';
+function sharedStageConfig() {
+  const cdkJson = JSON.parse(readFileSync(join(REPO, 'cdk.json'), 'utf8'));
+  const config = cdkJson.context.mtaSts;
+  const names = Object.keys(config.domains);
+  const overrides = Object.fromEntries(names.map((d, i) => [d, { mode: i % 2 === 0 ? 'testing' : 'enforce' }]));
+  const stage = { account: '111111111111', region: 'us-east-1', mode: 'testing', hosting: 'shared', domains: overrides };
+  const cdkJsonOfStage = { app: `node ${join(REPO, cdkJson.app.replace(/^node /, ''))}`, context: { mtaSts: { ...config, defaultStage: SHARED_STAGE, stages: { [SHARED_STAGE]: stage } } } };
+  return { expectation: { stage: SHARED_STAGE, modes: Object.fromEntries(names.map((d) => [d, overrides[d].mode])) }, cdkJson: cdkJsonOfStage };
+}
+
+/** Writes the shared stage's app folder under `dir`; returns the folder. */
+function sharedStageApp(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'cdk.json'), JSON.stringify(sharedStageConfig().cdkJson));
+  return dir;
+}
+
 // ---------------------------------------------------------------------------------------------
 // What the synthesized templates publish, per domain.
 interface Artefacts {
@@ -145,10 +168,10 @@ function extractArtefacts(outDir: string): Artefacts[] {
 // Child processes.
 interface Ran { readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly output: string; readonly ms: number }
 
-function run(cmd: string, args: string[], timeoutMs: number): Promise<Ran> {
+function run(cmd: string, args: string[], timeoutMs: number, cwd = REPO): Promise<Ran> {
   const started = Date.now();
   return new Promise((done, fail) => {
-    const child = spawn(cmd, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGTERM' });
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGTERM' });
     let output = '';
     child.stdout.on('data', (d) => { output += d; });
     child.stderr.on('data', (d) => { output += d; });
@@ -157,10 +180,11 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<Ran> {
   });
 }
 
-async function synth(stage: string, outDir: string): Promise<Artefacts[]> {
-  const r = await run('npx', ['cdk', 'synth', '-q', '-c', `stage=${stage}`, '-o', outDir], SYNTH_TIMEOUT_MS);
+async function synth(stage: string, outDir: string, cwd = REPO): Promise<Artefacts[]> {
+  // The repository's cdk, also from an app folder of its own (npx would look for it there).
+  const r = await run(join(REPO, 'node_modules', '.bin', 'cdk'), ['synth', '-q', '-c', `stage=${stage}`, '-o', outDir], SYNTH_TIMEOUT_MS, cwd);
   if (r.code !== 0) {
-    throw new Error(`npx cdk synth -q -c stage=${stage} failed (exit ${r.code}, signal ${r.signal}, ${r.ms} ms):\n${r.output}`);
+    throw new Error(`cdk synth -q -c stage=${stage} (in ${cwd}) failed (exit ${r.code}, signal ${r.signal}, ${r.ms} ms):\n${r.output}`);
   }
   return extractArtefacts(outDir);
 }
@@ -266,7 +290,7 @@ describe('unquoteTxt (zone-file TXT rdata as in the template)', () => {
   });
 });
 
-const stages = exampleStages();
+const stages: StageExpectation[] = [...exampleStages(), sharedStageConfig().expectation];
 const describeIfRunnable = unavailable ? describe.skip : describe;
 
 if (unavailable && inCi) {
@@ -280,9 +304,10 @@ describeIfRunnable('real MTA-STS client (postfix-mta-sts-resolver) against the s
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'cdk-mta-sts-e2e-'));
-    // Both stages at once: the synths are most of this file's time.
+    // Every stage at once: the synths are most of this file's time.
     for (const { stage } of stages) {
-      const p = synth(stage, join(work, `cdk.out-${stage}`));
+      const cwd = stage === SHARED_STAGE ? sharedStageApp(join(work, 'shared-app')) : REPO;
+      const p = synth(stage, join(work, `cdk.out-${stage}`), cwd);
       p.catch(() => undefined); // reported by the test that awaits it
       synthesized.set(stage, p);
     }
@@ -295,6 +320,12 @@ describeIfRunnable('real MTA-STS client (postfix-mta-sts-resolver) against the s
   test.each(stages.map((s) => [s.stage, s] as const))('stage %s: the client accepts what we publish, as published', async (stage, expected) => {
     const published = await synthesized.get(stage)!;
     expect(published.map((a) => a.domain).sort()).toEqual(Object.keys(expected.modes).sort());
+    if (stage === SHARED_STAGE) {
+      // Really on the shared hosting: one multi-tenant distribution, a tenant per domain.
+      const types = templatesUnder(join(work, `cdk.out-${stage}`)).flatMap((f) => Object.values<any>(JSON.parse(readFileSync(f, 'utf8')).Resources ?? {}).map((r) => r.Type));
+      expect(types.filter((t) => t === 'AWS::CloudFront::Distribution')).toHaveLength(1);
+      expect(types.filter((t) => t === 'AWS::CloudFront::DistributionTenant')).toHaveLength(published.length);
+    }
 
     for (const a of published) {
       const body = readPolicy(a.policy);
