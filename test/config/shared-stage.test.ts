@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildStage } from '../../lib/app/build-app';
 import { ConfigError, parseConfig, resolveStage, StageHosting } from '../../lib/config/stage-config';
 import { estimateDomainStack, groupsOf, MAX_STACK_RESOURCES } from '../../lib/config/stage-stacks';
@@ -139,6 +140,15 @@ describe('a shared stage', () => {
     const before = ids(build(2));
     const after = ids(build(3));
     for (const [group, resources] of Object.entries(before)) expect(after[group]).toEqual(resources);
+  });
+});
+
+describe('cdk-nag AwsSolutions on a whole shared stage', () => {
+  test.each(['us-east-1', 'eu-west-1'])('in %s: no unacknowledged finding in any of its stacks', (region) => {
+    const app = new App();
+    buildStage(app, resolveStage(parseConfig(config(3, { region, mode: 'enforce', tlsRpt: true, stack: 'Bulk' }))));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
   });
 });
 
