@@ -133,7 +133,7 @@ export interface MtaStsProps {
    * hosting (its tenant, certificate and A/AAAA aliases made under this construct, so in this
    * stack); the publication writes `<domainName>/.well-known/mta-sts.txt` in the hosting's
    * bucket and waits for the invalidation of the domain's tenant, and the `_mta-sts` record
-   * still depends on it. `priceClass` and `removalPolicy` are the hosting's then.
+   * still depends on it. `priceClass` and `removalPolicy` are the hosting's then (refused here).
    * @default - a dedicated bucket and distribution for this domain
    */
   readonly hosting?: MtaStsHosting;
@@ -225,6 +225,7 @@ export class MtaSts extends Construct {
     if (!props.certificate) {
       findings.push(...certificateRegionFindings(Stack.of(this).region));
     }
+    if (props.hosting) findings.push(...hostingPropFindings(props));
     throwOnErrors(findings, `MtaSts ${this.node.path}`);
 
     this.domainName = domain.name!;
@@ -375,6 +376,15 @@ export class MtaSts extends Construct {
 /** The MX guard of a mode when `mxGuard` is not given. */
 function defaultMxGuard(mode: MtaStsMode): MxGuard {
   return mode === MtaStsMode.ENFORCE ? MxGuard.FAIL : mode === MtaStsMode.TESTING ? MxGuard.REPORT : MxGuard.OFF;
+}
+
+/** With a shared hosting, the props of a dedicated distribution would be ignored: refused instead. */
+function hostingPropFindings(props: MtaStsProps): Finding[] {
+  return (['priceClass', 'removalPolicy'] as const)
+    .filter((prop) => props[prop] !== undefined)
+    .map((prop) =>
+      error('hosting-prop-ignored', prop, `\`${prop}\` is given with \`hosting\`, where it has no effect (the shared distribution and bucket are the hosting's): remove \`${prop}\`, or remove \`hosting\` for a dedicated distribution`),
+    );
 }
 
 /** CloudFront needs a us-east-1 certificate: the findings when this stack cannot make one. */

@@ -1,6 +1,7 @@
-import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { MtaSts } from '../../lib/constructs/mta-sts';
 import { MtaStsHosting } from '../../lib/constructs/mta-sts-hosting';
@@ -165,6 +166,18 @@ describe('MtaSts on a shared hosting: certificates, ids and validation', () => {
     const props = { domainName: 'example.com', hostedZone: zoneOf(stack, 'example.com'), mx: ['mx.example.com'], hosting };
     new MtaSts(stack, 'A', props);
     expect(() => new MtaSts(stack, 'B', props)).toThrow(/"example.com" is already in this hosting: add each domain once/);
+  });
+
+  test.each([
+    ['priceClass', { priceClass: cloudfront.PriceClass.PRICE_CLASS_100 }],
+    ['removalPolicy', { removalPolicy: RemovalPolicy.RETAIN }],
+  ])('`%s` with `hosting` is refused (it would be ignored)', (prop, extra) => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: ENV });
+    const hosting = new MtaStsHosting(stack, 'Hosting');
+    expect(() => new MtaSts(stack, 'example.com', { domainName: 'example.com', hostedZone: zoneOf(stack, 'example.com'), mx: ['mx.example.com'], hosting, ...extra })).toThrow(
+      new RegExp(`\`${prop}\` is given with \`hosting\`, where it has no effect .*: remove \`${prop}\`, or remove \`hosting\` for a dedicated distribution`),
+    );
   });
 
   test('a domain stack in another account than the hosting is refused', () => {
