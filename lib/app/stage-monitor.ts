@@ -32,6 +32,8 @@ export function buildStageMonitor(app: Construct, stage: ResolvedStage, collecto
         mx: [...d.policy.mx],
         maxAge: Duration.seconds(d.policy.maxAgeSeconds),
         tlsRptDestinations: d.tlsRpt.length > 0 ? d.tlsRpt : undefined,
+        // The stage's zones are the app's: the monitor also reads their MX record sets.
+        hostedZoneId: d.hostedZoneId,
       }),
     ),
     rollups: collector ? { bucket: collector.collector.bucket } : undefined,

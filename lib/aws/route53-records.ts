@@ -47,6 +47,11 @@ export interface ListRecordSetsOptions {
    * @default - Route 53's default (300)
    */
   readonly pageSize?: number;
+  /**
+   * Pages read at most; more record sets at the name than that is an error (`Route53ErrorKind.OTHER`).
+   * @default MAX_PAGES
+   */
+  readonly maxPages?: number;
 }
 
 /**
@@ -65,7 +70,8 @@ export async function listRecordSets(client: Route53Client, options: ListRecordS
   const target = canonicalRecordName(options.name);
   const found: LiveRecordSet[] = [];
   let start: { name: string; type?: string; identifier?: string } = { name: `${target}.`, type: options.type };
-  for (let page = 0; page < MAX_PAGES; page++) {
+  const maxPages = options.maxPages ?? MAX_PAGES;
+  for (let page = 0; page < maxPages; page++) {
     let out;
     try {
       out = await client.send(
@@ -89,7 +95,7 @@ export async function listRecordSets(client: Route53Client, options: ListRecordS
   }
   throw new Route53Error(
     Route53ErrorKind.OTHER,
-    `Route 53 listed more than ${MAX_PAGES} pages of record sets at ${target} in hosted zone ${zone}; this is not expected, check the zone`,
+    `Route 53 listed more than ${maxPages} page(s) of record sets at ${target} in hosted zone ${zone}; this is not expected, check the zone`,
   );
 }
 

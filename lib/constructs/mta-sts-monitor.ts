@@ -18,8 +18,10 @@ import { MtaStsPolicy } from '../policy/policy';
 import { renderTlsRptRecord } from '../policy/records';
 import { TlsRptDestination } from '../policy/tls-rpt-destination';
 import { STORE_PREFIXES } from '../reports/store-layout';
+import { bareZoneId } from '../aws/route53-records';
 import {
   DEFAULT_MONITOR_METRIC_NAMESPACE,
+  HOSTED_ZONE_ID,
   MAX_MONITOR_DOMAINS,
   MONITOR_CONFIG_FILE,
   MONITOR_CONFIG_VERSION,
@@ -55,6 +57,15 @@ export interface MtaStsMonitorDomainOptions {
    * @default - the app publishes no `_smtp._tls` record for the domain
    */
   readonly tlsRptDestinations?: TlsRptDestination[];
+  /**
+   * The id of the domain's Route 53 hosted zone, when the zone is the app's (`Z123…`, as
+   * `MtaSts`'s `hostedZone.hostedZoneId`; a literal, not a token: it is written into the
+   * monitor's expectations at synth). The monitor then also lists the zone's MX record sets at
+   * the domain (the role may list exactly these zones), so an MX host added to the zone and not
+   * covered by the policy is seen before resolvers' caches expire.
+   * @default - the MX records are read through DNS only
+   */
+  readonly hostedZoneId?: string;
 }
 
 /**
@@ -73,7 +84,7 @@ export class MtaStsMonitorDomain {
     if (options.tlsRptDestinations !== undefined && options.tlsRptDestinations.length === 0) {
       throwOnErrors([error('tlsrpt-empty', 'tlsRptDestinations', '`tlsRptDestinations` is empty: give the destinations the domain publishes, or leave the prop out when it publishes none')], 'MtaStsMonitorDomain.of');
     }
-    return new MtaStsMonitorDomain(name.name!, policy, options.tlsRptDestinations ? renderTlsRptRecord(options.tlsRptDestinations) : undefined);
+    return new MtaStsMonitorDomain(name.name!, policy, options.tlsRptDestinations ? renderTlsRptRecord(options.tlsRptDestinations) : undefined, zoneIdOf(options.hostedZoneId));
   }
 
   /** The policy domain (lower-case A-labels). */
@@ -82,18 +93,50 @@ export class MtaStsMonitorDomain {
   public readonly policy: MtaStsPolicy;
   /** The published `_smtp._tls` value, when the app publishes one. */
   public readonly tlsRptRecord?: string;
+  /** The bare id of the domain's hosted zone, when the monitor reads its MX record sets. */
+  public readonly hostedZoneId?: string;
 
-  private constructor(domainName: string, policy: MtaStsPolicy, tlsRptRecord?: string) {
+  private constructor(domainName: string, policy: MtaStsPolicy, tlsRptRecord?: string, hostedZoneId?: string) {
     this.domainName = domainName;
     this.policy = policy;
     this.tlsRptRecord = tlsRptRecord;
+    this.hostedZoneId = hostedZoneId;
   }
 
   /** @internal The expectation the handler compares with. */
   public _config(): MonitorDomainConfig {
     const p = this.policy;
-    return { domain: this.domainName, mode: p.mode, mx: [...p.mx], policyText: p.text, policyId: p.id, idFromBody: !p.idOverridden, tlsRptRecord: this.tlsRptRecord ?? null };
+    return {
+      domain: this.domainName,
+      mode: p.mode,
+      mx: [...p.mx],
+      policyText: p.text,
+      policyId: p.id,
+      idFromBody: !p.idOverridden,
+      tlsRptRecord: this.tlsRptRecord ?? null,
+      hostedZoneId: this.hostedZoneId,
+    };
   }
+}
+
+/** The bare hosted zone id of `MtaStsMonitorDomainOptions.hostedZoneId`; throws on a token or a malformed id. */
+function zoneIdOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const id = Token.isUnresolved(value) ? value : bareZoneId(value);
+  if (Token.isUnresolved(value) || !HOSTED_ZONE_ID.test(id)) {
+    throwOnErrors(
+      [
+        error(
+          'monitor-hosted-zone-id',
+          'hostedZoneId',
+          `\`hostedZoneId\` must be a literal Route 53 hosted zone id (Z followed by capital letters and digits), got ${Token.isUnresolved(value) ? 'a token' : show(value)}: ` +
+            'the monitor writes it into its expectations at synth; give the id as a string (HostedZone.fromHostedZoneAttributes or fromLookup), or leave it out to read MX through DNS only',
+        ),
+      ],
+      'MtaStsMonitorDomain.of',
+    );
+  }
+  return id;
 }
 
 /** The collector's report store the monitor reads reporters from (list and read `rollups/` only). */
@@ -159,7 +202,9 @@ const PER_DOMAIN_SECONDS = 15;
  * it with what the app publishes: live MX hosts against the served policy, the served body
  * against the published one, the `_mta-sts` id against the served body's, `_smtp._tls` against
  * the published value, the policy host's certificate (30 days: warning, 14 days or invalid:
- * error) and, with `rollups`, reporters gone quiet. It puts a `Findings` metric per domain and
+ * error) and, with `rollups`, reporters gone quiet. For a domain given with its `hostedZoneId`,
+ * it also matches the zone's MX record sets against the served policy (a change in the zone is
+ * seen before resolvers' caches expire; the role may list exactly those zones). It puts a `Findings` metric per domain and
  * severity, and one alarm (`Alarm`) fires on any error, or when a run puts no data.
  *
  * The function may write nothing but its metrics (in its namespace) and its logs. STARTTLS on
@@ -281,6 +326,7 @@ export class MtaStsMonitor extends Construct {
     props: MtaStsMonitorProps,
     o: { monitorName: string; namespace: string; seconds: number; concurrency: number; domains: MtaStsMonitorDomain[] },
   ): lambda.Function {
+    const zones = [...new Set(o.domains.flatMap((d) => (d.hostedZoneId === undefined ? [] : [d.hostedZoneId])))].sort();
     const timeout = Math.min(900, Math.max(60, Math.ceil(o.domains.length / o.concurrency) * PER_DOMAIN_SECONDS + 30));
     const environment: Record<string, string> = {
       MONITOR_NAME: o.monitorName,
@@ -298,7 +344,7 @@ export class MtaStsMonitor extends Construct {
       {
         handler: 'mta-sts-monitor',
         description: `checks the MTA-STS domains of ${o.monitorName} live and compares them with what the app publishes`,
-        roleDescription: `MTA-STS drift monitor ${o.monitorName}: reads DNS and HTTPS, puts its metrics and logs, writes nothing else`,
+        roleDescription: `MTA-STS drift monitor ${o.monitorName}: reads DNS${zones.length > 0 ? ', HTTPS and its hosted zones\' record sets' : ' and HTTPS'}, puts its metrics and logs, writes nothing else`,
         memorySize: 256,
         timeout: Duration.seconds(timeout),
         extra: { code: lambda.Code.fromAsset(codeWithConfig(o.domains)), environment, retryAttempts: 0 },
@@ -312,6 +358,16 @@ export class MtaStsMonitor extends Construct {
         conditions: { StringEquals: { 'cloudwatch:namespace': o.namespace } },
       }),
     );
+    if (zones.length > 0) {
+      const stack = Stack.of(this);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ListOwnZonesMx',
+          actions: ['route53:ListResourceRecordSets'],
+          resources: zones.map((z) => stack.formatArn({ service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: z })),
+        }),
+      );
+    }
     const acks = [
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData supports no resource-level permissions; the statement is restricted to the monitor\'s namespace with the cloudwatch:namespace condition.' },
     ];

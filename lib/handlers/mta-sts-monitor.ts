@@ -4,16 +4,21 @@
 // publishes (lib/monitor/drift), and puts one `Findings` metric per domain and severity plus one
 // per severity for the whole monitor (the alarm's). Each domain's findings are logged as one JSON
 // line. With a TLS-RPT collector it lists and reads the rollups of the last 30 days, once a day,
-// to find reporters gone quiet. It writes nothing anywhere but its metrics and its logs.
+// to find reporters gone quiet. For a domain whose hosted zone is the app's, it also lists the
+// zone's MX record sets at the domain (one page of ListResourceRecordSets, from the name) and
+// matches them against the served policy, so a change in the zone is seen before caches expire.
+// It writes nothing anywhere but its metrics and its logs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { listRecordSets, ROUTE53_REGION, route53Error } from '../aws/route53-records';
 import { checkDomain } from '../check/check-domain';
 import { CheckOptions } from '../check/check-options';
 import { Finding, Severity } from '../policy/findings';
 import { mapBounded } from '../monitor/bounded';
-import { monitorFindings, ReporterActivity, reporterActivity, reporterCheckDue, severityCounts } from '../monitor/drift';
+import { monitorFindings, ReporterActivity, reporterActivity, reporterCheckDue, severityCounts, ZoneMx } from '../monitor/drift';
 import {
   DEFAULT_DRIFT_THRESHOLDS,
   DEFAULT_MONITOR_METRIC_NAMESPACE,
@@ -45,6 +50,8 @@ export interface MonitorDeps {
   /** The CloudWatch namespace (the role may only put metrics there). */
   readonly namespace: string;
   readonly cloudwatch: CloudWatchClient;
+  /** Lists the MX record sets of the domains whose `hostedZoneId` is known (us-east-1; the role may only list those zones). */
+  readonly route53: Route53Client;
   /** The schedule's period, in milliseconds (the reporter check runs on the first run of each UTC day). */
   readonly intervalMs: number;
   /** The collector's rollups, when the stage has one. */
@@ -84,13 +91,35 @@ export const MAX_ROLLUP_BYTES = 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DAY_IN_KEY = /\/day=(\d{4}-\d{2}-\d{2})\//;
 
-/** Checks one domain and compares it with its expectations. */
+/**
+ * Attempts per Route 53 call in the monitor: fewer than the guard's, so a throttled zone costs a
+ * run a few seconds (and a `route53-unreadable` warning), not the Lambda's timeout.
+ */
+export const MONITOR_ROUTE53_MAX_ATTEMPTS = 3;
+
+/** Checks one domain and compares it with its expectations (the zone's MX read beside the DNS checks). */
 export async function monitorDomain(expected: MonitorDomainConfig, deps: MonitorDeps, reporters?: ReporterActivity[]): Promise<DomainResult> {
   const now = deps.now();
-  const report = await checkDomain(expected.domain, { ...deps.check, probeSmtp: false, certExpiryWarningDays: deps.thresholds.certWarningDays, now });
-  const findings = monitorFindings({ expected, report, now, reporters, thresholds: deps.thresholds });
+  const [report, zoneMx] = await Promise.all([
+    checkDomain(expected.domain, { ...deps.check, probeSmtp: false, certExpiryWarningDays: deps.thresholds.certWarningDays, now }),
+    expected.hostedZoneId === undefined ? Promise.resolve(undefined) : readZoneMx(deps.route53, expected.hostedZoneId, expected.domain),
+  ]);
+  const findings = monitorFindings({ expected, report, now, reporters, thresholds: deps.thresholds, zoneMx });
   const counts = severityCounts(findings);
   return { domain: expected.domain, findings, errors: counts[Severity.ERROR], warnings: counts[Severity.WARNING] };
+}
+
+/**
+ * The MX record sets at `domain` in hosted zone `hostedZoneId`: one page of
+ * `ListResourceRecordSets` from the name, stopping at the first set past it. A failure is
+ * returned as its message (the checks go on), never thrown.
+ */
+export async function readZoneMx(route53: Route53Client, hostedZoneId: string, domain: string): Promise<ZoneMx> {
+  try {
+    return { hostedZoneId, sets: await listRecordSets(route53, { hostedZoneId, name: domain, type: 'MX', maxPages: 1 }) };
+  } catch (e) {
+    return { hostedZoneId, error: route53Error(e, hostedZoneId).message };
+  }
 }
 
 /**
@@ -190,6 +219,7 @@ function envDeps(): MonitorDeps {
     monitorName: env.MONITOR_NAME ?? 'default',
     namespace: env.METRIC_NAMESPACE ?? DEFAULT_MONITOR_METRIC_NAMESPACE,
     cloudwatch: new CloudWatchClient({}),
+    route53: new Route53Client({ region: ROUTE53_REGION, maxAttempts: MONITOR_ROUTE53_MAX_ATTEMPTS }),
     intervalMs: Number.isFinite(interval) && interval > 0 ? interval * 1000 : 3600 * 1000,
     rollups: env.ROLLUP_BUCKET ? { s3: new S3Client({}), bucket: env.ROLLUP_BUCKET, prefix: env.ROLLUP_PREFIX ?? '' } : undefined,
     concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 8,

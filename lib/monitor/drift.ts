@@ -2,9 +2,15 @@
 // checker read it (a CheckReport) against what the app publishes (MonitorDomainConfig). Pure: no
 // network, no clock of its own (the caller passes `now`). The checker's own findings keep their
 // codes; this module adds the `drift-*` and `reporter-quiet` findings and raises the policy host's
-// certificate expiry to an error inside the error threshold.
+// certificate expiry to an error inside the error threshold. Where the hosted zone is the app's,
+// the zone's MX record sets (read by the caller) are matched against the served policy too, with
+// the MX guard's and `plan`'s assessment (lib/plan/mx-assessment): a change in the zone is seen
+// before resolvers' caches expire.
+import { LiveRecordSet } from '../aws/record-set';
 import { CheckReport, reportFindings } from '../check/check-report';
+import { assessMx } from '../plan/mx-assessment';
 import { error, Finding, info, Severity, show, warning } from '../policy/findings';
+import { MtaStsMode } from '../policy/mode';
 import { policyIdOf } from '../policy/policy';
 import { mtaStsRecordName, policyUrl, tlsRptRecordName } from '../policy/records';
 import { DEFAULT_DRIFT_THRESHOLDS, DriftThresholds, MonitorDomainConfig } from './monitor-config';
@@ -16,6 +22,25 @@ const DNS_FAILURE_CODES = new Set(['dns-servfail', 'dns-refused', 'dns-timeout',
 
 /** The most reporters compared per domain (the names come from reports: bound the fan-out). */
 export const MAX_REPORTERS = 100;
+
+/** The most zone MX hosts reported per domain (a zone can hold hundreds of values: bound the findings). */
+export const MAX_ZONE_MX_FINDINGS = 20;
+
+/** The domain's MX record sets in its Route 53 hosted zone, as the caller read them (or why not). */
+export interface ZoneMx {
+  /** The bare hosted zone id. */
+  readonly hostedZoneId: string;
+  /**
+   * The MX record sets at the domain, every routing variant.
+   * @default - not read: `error` says why
+   */
+  readonly sets?: readonly LiveRecordSet[];
+  /**
+   * Why the record sets could not be read: one sentence naming what is missing.
+   * @default - they were read
+   */
+  readonly error?: string;
+}
 
 /** When one reporter last reported for a domain. */
 export interface ReporterActivity {
@@ -43,6 +68,11 @@ export interface DriftInput {
    * @default DEFAULT_DRIFT_THRESHOLDS
    */
   readonly thresholds?: DriftThresholds;
+  /**
+   * The domain's MX record sets in its hosted zone, when the zone is the app's.
+   * @default - the MX records are compared as DNS shows them only
+   */
+  readonly zoneMx?: ZoneMx;
 }
 
 /**
@@ -60,9 +90,55 @@ export function monitorFindings(input: DriftInput): Finding[] {
   return [...checked, ...driftFindings(input)];
 }
 
-/** The drift findings alone: served body, `_mta-sts` id, `_smtp._tls` and reporters. */
+/** The drift findings alone: served body, `_mta-sts` id, `_smtp._tls`, the zone's MX and reporters. */
 export function driftFindings(input: DriftInput): Finding[] {
-  return [...policyDrift(input.expected, input.report), ...tlsRptDrift(input.expected, input.report), ...reporterDrift(input)];
+  return [
+    ...policyDrift(input.expected, input.report),
+    ...tlsRptDrift(input.expected, input.report),
+    ...(input.zoneMx ? zoneMxFindings(input.expected, input.report, input.zoneMx) : []),
+    ...reporterDrift(input),
+  ];
+}
+
+/**
+ * The zone's MX hosts that the policy senders hold does not cover: the served policy (or, when it
+ * was not read, the published one, which senders cache), the checker's `mx-not-covered` code, an
+ * error under enforce and a warning under testing. Hosts the checker already judged from DNS are
+ * left to it. A zone that could not be read is `route53-unreadable` (a warning: nothing was
+ * compared, nothing is known to have drifted).
+ */
+export function zoneMxFindings(expected: MonitorDomainConfig, report: CheckReport, zone: ZoneMx): Finding[] {
+  const where = `hosted zone ${zone.hostedZoneId}`;
+  if (zone.sets === undefined) {
+    return [
+      warning(
+        'route53-unreadable',
+        `${expected.domain} MX (${where})`,
+        `the MX record sets of ${expected.domain} in ${where} could not be read (${zone.error ?? 'no answer'}): ` +
+          'this run compared the MX records as DNS shows them only; fix the permission or retry (the next run reads the zone again)',
+      ),
+    ];
+  }
+  const served = report.policy?.mode !== undefined ? report.policy : undefined;
+  const mode = served?.mode ?? expected.mode;
+  const patterns = served?.mx ?? expected.mx;
+  const which = served ? 'served' : 'published (the served policy was not read)';
+  const judged = new Set(report.mx.filter((p) => p.covered !== undefined).map((p) => p.host));
+  const hosts = assessMx(patterns, zone.sets).uncoveredHosts.filter((h) => !judged.has(h));
+  return hosts.slice(0, MAX_ZONE_MX_FINDINGS).map((host) => {
+    const effect =
+      mode === MtaStsMode.ENFORCE
+        ? 'under enforce senders refuse to deliver to it as soon as their resolvers see it'
+        : mode === MtaStsMode.TESTING
+          ? 'senders will report every delivery to it as a failure, and under enforce would refuse it'
+          : 'under testing or enforce senders would refuse it';
+    const message =
+      `MX host ${host} is in ${where} at ${expected.domain}, which DNS does not show yet (or was not read), and no mx pattern of the ${which} policy ` +
+      `(${patterns.join(', ') || '(none)'}) matches it: ${effect}; a wildcard covers exactly one label; ` +
+      `add "${host}" to the domain's \`mx\` and deploy before the old MX set expires from caches, or remove the record from the zone`;
+    const severity = mode === MtaStsMode.ENFORCE ? Severity.ERROR : mode === MtaStsMode.TESTING ? Severity.WARNING : Severity.INFO;
+    return { code: 'mx-not-covered', severity, field: host, message };
+  });
 }
 
 /** True when the checker could not read `name` (a DNS failure, or every lookup skipped). */

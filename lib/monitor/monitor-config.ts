@@ -62,6 +62,12 @@ export interface MonitorDomainConfig {
   readonly idFromBody: boolean;
   /** The published `_smtp._tls` value, or null when the app publishes none. */
   readonly tlsRptRecord: string | null;
+  /**
+   * The bare id of the domain's Route 53 hosted zone, when the zone is the app's: the monitor then
+   * also reads the zone's MX record sets at the domain.
+   * @default - the MX records are read through DNS only
+   */
+  readonly hostedZoneId?: string;
 }
 
 /** The expectations file. */
@@ -75,6 +81,9 @@ export interface MonitorConfig {
 /** The most domains one monitor watches (each run checks them all within the Lambda timeout). */
 export const MAX_MONITOR_DOMAINS = 2000;
 
+/** A bare Route 53 hosted zone id, as the stage config writes it. */
+export const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+
 const domainSchema = z.strictObject({
   domain: z.string().min(1).max(253),
   mode: z.string().max(16),
@@ -83,6 +92,7 @@ const domainSchema = z.strictObject({
   policyId: z.string().regex(/^[A-Za-z0-9]{1,32}$/),
   idFromBody: z.boolean(),
   tlsRptRecord: z.string().max(4096).nullable(),
+  hostedZoneId: z.string().regex(HOSTED_ZONE_ID).optional(),
 });
 const configSchema = z.strictObject({
   version: z.literal(MONITOR_CONFIG_VERSION),
@@ -93,7 +103,16 @@ const configSchema = z.strictObject({
 export function renderMonitorConfig(config: MonitorConfig): string {
   const domains = [...config.domains]
     .sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0))
-    .map((d) => ({ domain: d.domain, mode: d.mode, mx: [...d.mx], policyText: d.policyText, policyId: d.policyId, idFromBody: d.idFromBody, tlsRptRecord: d.tlsRptRecord }));
+    .map((d) => ({
+      domain: d.domain,
+      mode: d.mode,
+      mx: [...d.mx],
+      policyText: d.policyText,
+      policyId: d.policyId,
+      idFromBody: d.idFromBody,
+      tlsRptRecord: d.tlsRptRecord,
+      ...(d.hostedZoneId === undefined ? {} : { hostedZoneId: d.hostedZoneId }),
+    }));
   return JSON.stringify({ version: config.version, domains }) + '\n';
 }
 

@@ -75,13 +75,44 @@ describe('MtaStsMonitor', () => {
     });
   });
 
-  test('the roles write nothing but metrics (own namespace) and logs; the scheduler may only invoke', () => {
+  test('the roles write nothing but metrics (own namespace) and logs; the scheduler may only invoke (Route 53 read-only with zones: below)', () => {
     const { template } = build();
     const actions = allowedActions(template);
     expect([...new Set(actions)].sort()).toEqual(['cloudwatch:PutMetricData', 'lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents']);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': 'CdkMtaSts/Monitor' } } })]) },
     });
+  });
+
+  test('with hosted zones: the role may list the record sets of exactly those zones, still no write', () => {
+    const zoned = (name: string, hostedZoneId: string) => MtaStsMonitorDomain.of({ domainName: name, mode: MtaStsMode.ENFORCE, mx: [`mx1.${name}`], hostedZoneId });
+    const { template } = build({ domains: [zoned('example.com', 'Z1EXAMPLE'), zoned('sub.example.com', '/hostedzone/Z1EXAMPLE'), zoned('example.net', 'Z2NET'), other()] });
+    expect([...new Set(allowedActions(template))].sort()).toEqual([
+      'cloudwatch:PutMetricData',
+      'lambda:InvokeFunction',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'route53:ListResourceRecordSets',
+    ]);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string; Resource: unknown }[]);
+    const zones = statements.filter((st) => st.Action === 'route53:ListResourceRecordSets');
+    expect(zones).toHaveLength(1);
+    const arn = (id: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:route53:::hostedzone/${id}`]] });
+    expect(zones[0].Resource).toEqual([arn('Z1EXAMPLE'), arn('Z2NET')]);
+  });
+
+  test('the expectations carry the bare hosted zone id where it is known', () => {
+    const first = build({ domains: [MtaStsMonitorDomain.of({ domainName: 'example.com', mode: MtaStsMode.ENFORCE, mx: ['mx1.example.com'], hostedZoneId: '/hostedzone/Z1EXAMPLE' }), other()] });
+    const asset = (first.monitor.function as lambda.Function).node.findChild('Code') as s3assets.Asset;
+    const config = parseMonitorConfig(readFileSync(join((first.stack.node.root as App).outdir, asset.assetPath, MONITOR_CONFIG_FILE), 'utf8'));
+    expect(config.domains.map((d) => [d.domain, d.hostedZoneId])).toEqual([
+      ['example.com', 'Z1EXAMPLE'],
+      ['example.org', undefined],
+    ]);
+  });
+
+  test('without hosted zones the role has no Route 53 statement', () => {
+    expect(allowedActions(build().template)).not.toContain('route53:ListResourceRecordSets');
   });
 
   test('with a collector: list and read the rollups only, and show on its dashboard', () => {
@@ -131,6 +162,13 @@ describe('MtaStsMonitor', () => {
     expect(() => MtaStsMonitorDomain.of({ domainName: 'example.com', mode: MtaStsMode.ENFORCE, mx: ['mx1.example.com'], tlsRptDestinations: [] })).toThrow(/`tlsRptDestinations` is empty/);
   });
 
+  test('MtaStsMonitorDomain.of refuses a malformed or token `hostedZoneId` with its value', () => {
+    const of = (hostedZoneId: string) => () => MtaStsMonitorDomain.of({ domainName: 'example.com', mode: MtaStsMode.ENFORCE, mx: ['mx1.example.com'], hostedZoneId });
+    expect(of('example.com')).toThrow(/`hostedZoneId` must be a literal Route 53 hosted zone id .*got "example\.com"/);
+    const zone = new route53.HostedZone(new Stack(new App(), 'Z', { env }), 'Zone', { zoneName: 'example.com' });
+    expect(of(zone.hostedZoneId)).toThrow(/`hostedZoneId` must be a literal .*got a token: the monitor writes it into its expectations at synth/);
+  });
+
   test('cdk-nag: no unacknowledged finding, alone or with a collector; every acknowledgement has a reason', () => {
     expect(nagFindings((stack) => new MtaStsMonitor(stack, 'Monitor', { monitorName: 'prod', domains: [example()] }))).toBe('');
     expect(
@@ -139,6 +177,15 @@ describe('MtaStsMonitor', () => {
         const collector = new TlsRptCollector(stack, 'Collector', { https: { domainName: 'tlsrpt.example.com', hostedZone } });
         new MtaStsMonitor(stack, 'Monitor', { monitorName: 'prod', domains: [example()], rollups: { bucket: collector.bucket }, dashboard: collector.dashboard as cw.Dashboard });
       }),
+    ).toBe('');
+    expect(
+      nagFindings(
+        (stack) =>
+          new MtaStsMonitor(stack, 'Monitor', {
+            monitorName: 'prod',
+            domains: [MtaStsMonitorDomain.of({ domainName: 'example.com', mode: MtaStsMode.ENFORCE, mx: ['mx1.example.com'], hostedZoneId: 'Z1EXAMPLE' })],
+          }),
+      ),
     ).toBe('');
     const { stack } = build();
     for (const [id, reason] of acknowledgementsOf(stack)) {

@@ -1,11 +1,14 @@
 // The drift monitor's handler against the checker's loopback servers (DNS, HTTPS with a private
-// CA), with an injected clock, an in-memory rollup store and a recording CloudWatch mock.
+// CA), with an injected clock, an in-memory rollup store, a mocked Route 53 (the zones' MX record
+// sets) and a recording CloudWatch mock.
 import { CloudWatchClient, MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { ListResourceRecordSetsCommand, ListResourceRecordSetsCommandInput, ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import { GetObjectCommand, GetObjectCommandInput, ListObjectsV2Command, ListObjectsV2CommandInput, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DomainResult, handler, MonitorDeps, MonitorResult, runMonitor } from '../../lib/handlers/mta-sts-monitor';
+import { DomainResult, handler, MonitorDeps, MonitorResult, readZoneMx, runMonitor } from '../../lib/handlers/mta-sts-monitor';
 import { DEFAULT_DRIFT_THRESHOLDS, MonitorDomainConfig, MONITOR_CONFIG_VERSION } from '../../lib/monitor/monitor-config';
 import { Severity } from '../../lib/policy/findings';
+import { MtaStsMode } from '../../lib/policy/mode';
 import { MtaStsPolicy } from '../../lib/policy/policy';
 import { renderMtaStsRecord } from '../../lib/policy/records';
 import { DnsBehavior } from '../check/servers/dns-server';
@@ -15,6 +18,9 @@ import { Lab, LabMx } from '../check/servers/lab';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const cloudwatch = mockClient(CloudWatchClient);
 const s3 = mockClient(S3Client);
+const route53 = mockClient(Route53Client);
+/** The MX record sets of each hosted zone, by zone id (a name past the domain ends each listing). */
+const zones = new Map<string, ResourceRecordSet[]>();
 let lab: Lab;
 let now: Date;
 let result: MonitorResult;
@@ -23,8 +29,23 @@ const expectations: MonitorDomainConfig[] = [];
 /** The rollup store: key to object. */
 const rollups = new Map<string, string>();
 
-function expect_(domain: string, policy: MtaStsPolicy, tlsRptRecord: string | null = Lab.goodTlsRpt()): void {
-  expectations.push({ domain, mode: policy.mode, mx: [...policy.mx], policyText: policy.text, policyId: policy.id, idFromBody: true, tlsRptRecord });
+function expect_(domain: string, policy: MtaStsPolicy, tlsRptRecord: string | null = Lab.goodTlsRpt(), hostedZoneId?: string): void {
+  expectations.push({ domain, mode: policy.mode, mx: [...policy.mx], policyText: policy.text, policyId: policy.id, idFromBody: true, tlsRptRecord, hostedZoneId });
+}
+
+/** Publishes `domain` in the lab (DNS shows `dnsMx`) and in hosted zone `zoneId` (which holds `zoneMx`). */
+function publishInZone(domain: string, policy: MtaStsPolicy, zoneId: string, dnsMx: string[], zoneMx: string[]): void {
+  lab.domain(domain, { mx: dnsMx.map((h) => [h, LabMx.GOOD]), policy: servePolicy(policy.text), stsTxt: [[renderMtaStsRecord(policy.id)]] });
+  expect_(domain, policy, Lab.goodTlsRpt(), zoneId);
+  zones.set(zoneId, [
+    { Name: `${domain}.`, Type: 'MX', TTL: 3600, ResourceRecords: zoneMx.map((h, i) => ({ Value: `${10 * (i + 1)} ${h}.` })) },
+    // The next set in Route 53's order: the listing stops before it.
+    { Name: `www.${domain}.`, Type: 'MX', TTL: 300, ResourceRecords: [{ Value: `10 uncovered.elsewhere.test.` }] },
+  ]);
+}
+
+function zoneCalls(): ListResourceRecordSetsCommandInput[] {
+  return route53.commandCalls(ListResourceRecordSetsCommand).map((c) => c.args[0].input);
 }
 
 /** Publishes `domain` in the lab serving `served`, while the app publishes `published`. */
@@ -43,6 +64,7 @@ function deps(domains = expectations): MonitorDeps {
     monitorName: 'prod',
     namespace: 'Test/Monitor',
     cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
+    route53: new Route53Client({ region: 'us-east-1' }),
     intervalMs: 3600 * 1000,
     rollups: { s3: new S3Client({ region: 'us-east-1' }), bucket: 'reports', prefix: '' },
     concurrency: 4,
@@ -109,6 +131,22 @@ beforeAll(async () => {
   // Only the TLS-RPT lookup times out.
   lab.domain('rpttimeout.test', { dns: { '_smtp._tls.rpttimeout.test': silent } });
   expect_('rpttimeout.test', p(['mx1.rpttimeout.test']));
+
+  // Zones of the app: the zone already holds an MX host that DNS does not show yet.
+  publishInZone('zone.test', p(['mx1.zone.test']), 'ZZONE', ['mx1.zone.test'], ['mx1.zone.test', 'mx3.zone.test']);
+  const testing = MtaStsPolicy.create({ mode: MtaStsMode.TESTING, mx: ['mx1.zonetesting.test'] });
+  publishInZone('zonetesting.test', testing, 'ZTESTING', ['mx1.zonetesting.test'], ['mx1.zonetesting.test', 'backup.zonetesting.test']);
+  publishInZone('zonecovered.test', p(['*.mx.zonecovered.test']), 'ZCOVERED', ['a.mx.zonecovered.test'], ['a.mx.zonecovered.test', 'b.mx.zonecovered.test']);
+  // Route 53 refuses or throttles; DNS still shows an uncovered host, which the checker reports.
+  publishInZone('zonedenied.test', p(['mx1.zonedenied.test']), 'ZDENIED', ['mx1.zonedenied.test', 'mx2.zonedenied.test'], []);
+  publishInZone('zonethrottled.test', p(['mx1.zonethrottled.test']), 'ZTHROTTLED', ['mx1.zonethrottled.test'], []);
+  route53.on(ListResourceRecordSetsCommand).callsFake(async (input: ListResourceRecordSetsCommandInput) => {
+    if (input.HostedZoneId === 'ZDENIED') throw Object.assign(new Error('User is not authorized to perform route53:ListResourceRecordSets'), { name: 'AccessDenied' });
+    if (input.HostedZoneId === 'ZTHROTTLED') throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { attempts: 3 } });
+    const sets = zones.get(input.HostedZoneId!) ?? [];
+    // Truncated, with more sets past the domain: one page is read.
+    return { ResourceRecordSets: sets, IsTruncated: true, NextRecordName: 'zzz.test.', NextRecordType: 'MX', MaxItems: 300 };
+  });
 
   // After the certificates are issued: the 10-day certificate has 10 whole days left at `now`.
   now = new Date();
@@ -205,6 +243,70 @@ describe('MTA-STS monitor handler', () => {
     expect(codes('rpttimeout.test', Severity.ERROR)).toEqual(['dns-timeout']);
     expect(of('rpttimeout.test').findings.find((x) => x.code === 'dns-timeout')!.field).toBe('_smtp._tls.rpttimeout.test TXT');
     expect(codes('rpttimeout.test').filter((c) => c.startsWith('drift-'))).toEqual([]);
+  });
+
+  test('the zone holds an uncovered MX under enforce that DNS does not show yet: mx-not-covered error, alarm metric above 0', () => {
+    expect(codes('zone.test', Severity.ERROR)).toEqual(['mx-not-covered']);
+    const f = of('zone.test').findings.find((x) => x.code === 'mx-not-covered')!;
+    expect(f.field).toBe('mx3.zone.test');
+    expect(f.message).toMatch(/MX host mx3\.zone\.test is in hosted zone ZZONE at zone\.test, which DNS does not show yet .* served policy \(mx1\.zone\.test\) matches it: under enforce senders refuse/);
+    expect(f.message).toMatch(/add "mx3\.zone\.test" to the domain's `mx` and deploy/);
+    expect(datum(Severity.ERROR, 'zone.test')?.Value).toBe(1);
+    // One page, from the domain's name and type; the set past the name is not read as the domain's.
+    expect(zoneCalls().filter((c) => c.HostedZoneId === 'ZZONE')).toEqual([{ HostedZoneId: 'ZZONE', StartRecordName: 'zone.test.', StartRecordType: 'MX' }]);
+    expect(JSON.stringify(of('zone.test').findings)).not.toMatch(/uncovered\.elsewhere/);
+  });
+
+  test('under testing, an uncovered zone MX is a warning', () => {
+    expect(codes('zonetesting.test', Severity.ERROR)).toEqual([]);
+    expect(codes('zonetesting.test', Severity.WARNING)).toEqual(['mx-not-covered']);
+    expect(of('zonetesting.test').findings.find((x) => x.code === 'mx-not-covered')!.message).toMatch(/backup\.zonetesting\.test .* report every delivery to it as a failure/);
+  });
+
+  test('zone MX hosts the served policy covers: no finding', () => {
+    expect(codes('zonecovered.test', Severity.ERROR)).toEqual([]);
+    expect(codes('zonecovered.test', Severity.WARNING)).toEqual([]);
+    expect(zoneCalls().some((c) => c.HostedZoneId === 'ZCOVERED')).toBe(true);
+  });
+
+  test('Route 53 access denied or throttled is its own warning, and the DNS checks still run', () => {
+    expect(codes('zonedenied.test', Severity.WARNING)).toEqual(['route53-unreadable']);
+    const denied = of('zonedenied.test').findings.find((x) => x.code === 'route53-unreadable')!;
+    expect(denied.field).toBe('zonedenied.test MX (hosted zone ZDENIED)');
+    expect(denied.message).toMatch(/could not be read \(access denied: missing permission route53:ListResourceRecordSets on arn:aws:route53:::hostedzone\/ZDENIED/);
+    // DNS shows mx2, which the policy does not cover: the checker's finding, as without a zone.
+    expect(codes('zonedenied.test', Severity.ERROR)).toEqual(['mx-not-covered']);
+    expect(of('zonedenied.test').findings.find((x) => x.code === 'mx-not-covered')!.field).toBe('mx2.zonedenied.test');
+    expect(codes('zonethrottled.test', Severity.WARNING)).toEqual(['route53-unreadable']);
+    expect(of('zonethrottled.test').findings.find((x) => x.code === 'route53-unreadable')!.message).toMatch(/still throttled ListResourceRecordSets on hosted zone ZTHROTTLED after 3 attempt/);
+    // Not an alarm by itself.
+    expect(codes('zonethrottled.test', Severity.ERROR)).toEqual([]);
+    expect(datum(Severity.ERROR, 'zonethrottled.test')?.Value).toBe(0);
+    expect(codes('zonethrottled.test')).toContain('mx-not-probed');
+  });
+
+  test('a domain without a known zone makes no Route 53 call', () => {
+    const listed = new Set(zoneCalls().map((c) => c.StartRecordName));
+    expect([...listed].sort()).toEqual(['zone.test.', 'zonecovered.test.', 'zonedenied.test.', 'zonetesting.test.', 'zonethrottled.test.']);
+    expect(codes('covered.test')).not.toContain('route53-unreadable');
+  });
+
+  test('the zone read is bounded to one page: more MX sets at the name than a page holds is a read failure', async () => {
+    const client = new Route53Client({ region: 'us-east-1' });
+    // An instance mock: the class-wide mock of the other tests stays as it is.
+    const many = mockClient(client);
+    many.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [{ Name: 'big.test.', Type: 'MX', SetIdentifier: 'a', Weight: 1, ResourceRecords: [{ Value: '10 mx1.big.test.' }] }],
+      IsTruncated: true,
+      NextRecordName: 'big.test.',
+      NextRecordType: 'MX',
+      NextRecordIdentifier: 'b',
+      MaxItems: 1,
+    });
+    const zone = await readZoneMx(client, 'ZBIG', 'big.test');
+    expect(zone.sets).toBeUndefined();
+    expect(zone.error).toMatch(/more than 1 page\(s\) of record sets at big\.test in hosted zone ZBIG/);
+    expect(many.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(1);
   });
 
   test('each domain is logged as one JSON line with its findings', () => {

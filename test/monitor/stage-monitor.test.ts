@@ -36,6 +36,16 @@ describe('stage config `monitor`', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 1);
   });
 
+  test('the stage\'s zones are the app\'s: the monitor may list exactly their record sets', () => {
+    const app = new App();
+    buildStage(app, resolveStage(parseConfig(config({})), 'prod'));
+    const template = Template.fromStack(app.node.findChild('MtaStsProdMonitor') as never);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string; Resource: unknown }[]);
+    expect(statements.filter((st) => st.Action === 'route53:ListResourceRecordSets').map((st) => st.Resource)).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':route53:::hostedzone/Z1EXAMPLE']] },
+    ]);
+  });
+
   test('`monitor: false` builds none', () => {
     const app = new App();
     expect(buildStage(app, resolveStage(parseConfig(config({ monitor: false })), 'prod')).monitor).toBeUndefined();
