@@ -21,7 +21,8 @@ beforeAll(() => {
   const mtaSts = {
     defaultStage: 'big',
     domains: Object.fromEntries(names.map((n) => [n, { hostedZoneId: 'Z0EXAMPLE0ZONE', hostedZoneName: 'example.com', mx: [`mx1.${n}`, `*.mx.${n}`], tlsRpt: ['mailto:tlsrpt@example.com'] }])),
-    stages: { big: { account: '111111111111', region: 'us-east-1', mode: 'testing', domains: Object.fromEntries(names.map((n) => [n, {}])) } },
+    // Shared hosting: a dedicated stage is refused above 100 domains.
+    stages: { big: { account: '111111111111', region: 'us-east-1', mode: 'testing', hosting: 'shared', domains: Object.fromEntries(names.map((n) => [n, {}])) } },
   };
   writeFileSync(config, JSON.stringify({ app: 'true', context: { mtaSts } }));
 });
