@@ -34,6 +34,7 @@ export interface MtaStsStageResult {
  * in the context of your own `cdk.json` (see the README's "Stage config"), the same way the
  * example app of this package does.
  *
+ * @exampleMetadata nofixture
  * @example
  * import { App } from 'aws-cdk-lib';
  * import { MtaStsStages } from 'cdk-mta-sts';
