@@ -59,6 +59,22 @@ export const MAX_DEDICATED_DOMAINS = 100;
 /** At most this many domains in a `shared` stage: CloudFront's distribution tenants per account. */
 export const MAX_SHARED_DOMAINS = 10_000;
 
+/** IAM: 1000 roles per account by default. */
+export const MAX_ACCOUNT_ROLES = 1000;
+
+/**
+ * The IAM roles a stage's stacks make (the collector and monitor aside): per domain stack its
+ * publisher and, with a domain in testing or enforce, its MX guard; outside us-east-1 also the
+ * reader of the certificates' cross-region references and their writer in the certificate stack
+ * (the same pair for a shared hosting and its certificate).
+ */
+export function estimateStageRoles(stage: ResolvedStage): number {
+  const crossRegion = stage.region === CERTIFICATE_REGION ? 0 : 2;
+  let roles = stage.hosting === StageHosting.SHARED ? crossRegion : 0;
+  for (const domains of groupsOf(stage).values()) roles += 1 + (domains.some(hasMxGuard) ? 1 : 0) + crossRegion;
+  return roles;
+}
+
 /** The id of the stage's TLS-RPT collector stack. */
 export function collectorStackId(stage: string): string {
   return `MtaSts${pascalName(stage)}Collector`;
@@ -221,6 +237,14 @@ function hostingProblems(stage: ResolvedStage, where: string): string[] {
   }
   if (stage.hosting === StageHosting.SHARED && n > MAX_SHARED_DOMAINS) {
     return [`${where}: ${n} domains with "hosting": "shared" are more than the ${MAX_SHARED_DOMAINS} distribution tenants an account has by default: raise the quota first, or split the domains across stages in other accounts`];
+  }
+  const roles = estimateStageRoles(stage);
+  if (roles > MAX_ACCOUNT_ROLES) {
+    const stacks = groupsOf(stage).size;
+    return [
+      `${where}: ${n} domains in ${stacks} stacks make about ${roles} IAM roles (a publisher and an MX guard a stack${stage.region === CERTIFICATE_REGION ? '' : ', and two for the cross-region certificates'}), ` +
+        `more than the ${MAX_ACCOUNT_ROLES} an account has by default: put the domains in fewer stacks with their "stack" key in mtaSts.domains (a stack holds up to about 60 domains on a shared hosting)`,
+    ];
   }
   return [];
 }

@@ -20,8 +20,8 @@ beforeAll(() => {
   const names = Array.from({ length: DOMAINS }, (_, i) => `d${i}.example.com`);
   const mtaSts = {
     defaultStage: 'big',
-    domains: Object.fromEntries(names.map((n) => [n, { hostedZoneId: 'Z0EXAMPLE0ZONE', hostedZoneName: 'example.com', mx: [`mx1.${n}`, `*.mx.${n}`], tlsRpt: ['mailto:tlsrpt@example.com'] }])),
-    // Shared hosting: a dedicated stage is refused above 100 domains.
+    // Stack groups of 50 on a shared hosting: a dedicated stage is refused above 100 domains, and a stack a domain above 1000 IAM roles.
+    domains: Object.fromEntries(names.map((n, i) => [n, { hostedZoneId: 'Z0EXAMPLE0ZONE', hostedZoneName: 'example.com', mx: [`mx1.${n}`, `*.mx.${n}`], tlsRpt: ['mailto:tlsrpt@example.com'], stack: `g${Math.floor(i / 50)}` }])),
     stages: { big: { account: '111111111111', region: 'us-east-1', mode: 'testing', hosting: 'shared', domains: Object.fromEntries(names.map((n) => [n, {}])) } },
   };
   writeFileSync(config, JSON.stringify({ app: 'true', context: { mtaSts } }));

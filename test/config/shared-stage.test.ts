@@ -5,7 +5,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildStage } from '../../lib/app/build-app';
 import { ConfigError, parseConfig, resolveStage, StageHosting } from '../../lib/config/stage-config';
-import { estimateDomainStack, groupsOf, MAX_STACK_RESOURCES } from '../../lib/config/stage-stacks';
+import { estimateDomainStack, estimateStageRoles, groupsOf, MAX_STACK_RESOURCES } from '../../lib/config/stage-stacks';
 
 interface Shape {
   readonly region: string;
@@ -81,6 +81,36 @@ describe('"hosting" in the stage config', () => {
     );
     expect(resolveStage(parseConfig(config(100, { region: 'us-east-1', mode: 'testing', tlsRpt: false, hosting: 'dedicated' }))).domains).toHaveLength(100);
     expect(resolveStage(parseConfig(config(101, { region: 'us-east-1', mode: 'testing', tlsRpt: false }))).domains).toHaveLength(101);
+  });
+
+  test('a shared stage whose stacks would make more than 1000 IAM roles is refused, pointing to stack groups', () => {
+    // 501 domains, a stack each: a publisher and an MX guard role a stack.
+    expect(() => parseConfig(config(501, { region: 'us-east-1', mode: 'testing', tlsRpt: false }))).toThrow(
+      new ConfigError([
+        'mtaSts.stages.prod: 501 domains in 501 stacks make about 1002 IAM roles (a publisher and an MX guard a stack), more than the 1000 an account has by default: ' +
+          'put the domains in fewer stacks with their "stack" key in mtaSts.domains (a stack holds up to about 60 domains on a shared hosting)',
+      ]),
+    );
+    expect(resolveStage(parseConfig(config(500, { region: 'us-east-1', mode: 'testing', tlsRpt: false }))).domains).toHaveLength(500);
+    // The same 501 in stack groups of 50: 11 stacks, 22 roles.
+    const grouped = config(501, { region: 'us-east-1', mode: 'testing', tlsRpt: false });
+    Object.values(grouped.domains).forEach((d, i) => ((d as { stack?: string }).stack = `g${Math.floor(i / 50)}`));
+    expect(estimateStageRoles(resolveStage(parseConfig(grouped)))).toBe(22);
+  });
+
+  test('outside us-east-1 the cross-region certificate references count: 4 roles a stack, 2 for the hosting', () => {
+    expect(estimateStageRoles(resolveStage(parseConfig(config(3, { region: 'eu-west-1', mode: 'testing', tlsRpt: false }))))).toBe(14);
+  });
+
+  test('the role estimate is the synthesized count', () => {
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const app = new App();
+      const stage = resolveStage(parseConfig(config(3, { region, mode: 'testing', tlsRpt: false })));
+      const built = buildStage(app, stage);
+      const all = [...app.node.children].filter((c): c is Stack => Stack.isStack(c));
+      expect([region, countOf(all, 'AWS::IAM::Role')]).toEqual([region, estimateStageRoles(stage)]);
+      expect(built.hostingStack).toBeDefined();
+    }
   });
 
   test('a group named like the hosting stack is refused, naming both', () => {
