@@ -2,6 +2,16 @@
 // the pure plan logic and its tests never need a client.
 import { canonicalHost } from '../policy/domain-name';
 
+/** The bare id of a hosted zone (`Z123`), from `Z123` or `/hostedzone/Z123`. */
+export function bareZoneId(hostedZoneId: string): string {
+  return hostedZoneId.replace(/^\/?hostedzone\//, '');
+}
+
+/** The ARN of a hosted zone, for messages and policies. */
+export function hostedZoneArn(hostedZoneId: string, partition = 'aws'): string {
+  return `arn:${partition}:route53:::hostedzone/${bareZoneId(hostedZoneId)}`;
+}
+
 /** One record set of a hosted zone, as Route 53 lists it, decoded. */
 export interface LiveRecordSet {
   /** The owner name: lower case, no trailing dot, Route 53's `\NNN` escapes decoded (`*.example.com`). */

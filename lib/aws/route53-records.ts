@@ -1,7 +1,7 @@
 // Route 53 record listing shared by the MX guard handler and `mta-sts plan`: thin, with the
 // client injected, and every AWS failure turned into one sentence that says what is missing.
 import { ListResourceRecordSetsCommand, ResourceRecordSet, Route53Client, RRType } from '@aws-sdk/client-route-53';
-import { canonicalRecordName, LiveRecordSet } from './record-set';
+import { bareZoneId, canonicalRecordName, hostedZoneArn, LiveRecordSet } from './record-set';
 
 /** Route 53 is a global service whose API lives in us-east-1, whatever the stack's region. */
 export const ROUTE53_REGION = 'us-east-1';
@@ -21,15 +21,8 @@ export function route53Client(): Route53Client {
   return new Route53Client({ region: ROUTE53_REGION, maxAttempts: ROUTE53_MAX_ATTEMPTS });
 }
 
-/** The bare id of a hosted zone (`Z123`), from `Z123` or `/hostedzone/Z123`. */
-export function bareZoneId(hostedZoneId: string): string {
-  return hostedZoneId.replace(/^\/?hostedzone\//, '');
-}
-
-/** The ARN of a hosted zone, for messages and policies. */
-export function hostedZoneArn(hostedZoneId: string, partition = 'aws'): string {
-  return `arn:${partition}:route53:::hostedzone/${bareZoneId(hostedZoneId)}`;
-}
+// Pure, in record-set.ts: the constructs use them, and must not load the SDK.
+export { bareZoneId, hostedZoneArn } from './record-set';
 
 /** What to list. */
 export interface ListRecordSetsOptions {

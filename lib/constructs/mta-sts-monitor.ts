@@ -18,7 +18,7 @@ import { MtaStsPolicy } from '../policy/policy';
 import { renderTlsRptRecord } from '../policy/records';
 import { TlsRptDestination } from '../policy/tls-rpt-destination';
 import { STORE_PREFIXES } from '../reports/store-layout';
-import { bareZoneId } from '../aws/route53-records';
+import { bareZoneId } from '../aws/record-set';
 import {
   DEFAULT_MONITOR_METRIC_NAMESPACE,
   HOSTED_ZONE_ID,
