@@ -32,7 +32,7 @@ describe('mta-sts policy', () => {
   test('text output shows the body with its line ends and both records', async () => {
     const r = await run('policy', '--config', CDK_JSON);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('dev.example.com  (stage dev, mode enforce)');
+    expect(r.out).toContain('dev.example.com  (stage dev, mode testing)');
     expect(r.out).toContain('    version: STSv1\\r\\n');
     expect(r.out).toMatch(/TXT _mta-sts.dev.example.com  "v=STSv1; id=[0-9a-f]{32};"/);
     expect(r.out).toContain('TXT _smtp._tls.dev.example.com  "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"');
