@@ -8,6 +8,7 @@ import { MtaStsPolicy, validatePolicyOptions } from '../policy/policy';
 import { renderTlsRptRecord } from '../policy/records';
 import { TlsRptDestination } from '../policy/tls-rpt-destination';
 import { ResolvedMonitor, resolveStageMonitor, stageMonitorSchema } from '../monitor/stage-monitor';
+import { DEFAULT_PLACEMENT_STACKS, MAX_PLACEMENT_STACKS, placedGroup } from './placement';
 import { pascalName, stageStackProblems } from './stage-stacks';
 
 /** The `cdk.json` context key that holds the configuration. */
@@ -51,6 +52,7 @@ export enum StageHosting {
 const stageSchema = z.strictObject({
   account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
   hosting: z.enum([StageHosting.DEDICATED, StageHosting.SHARED]).optional(),
+  placementStacks: z.number().int().min(1).max(MAX_PLACEMENT_STACKS).optional(),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1'),
   mode: modeSchema,
   domains: z.record(z.string(), z.strictObject(overridesShape)).optional(),
@@ -198,6 +200,11 @@ export function parseConfig(raw: unknown): MtaStsConfig {
   }
   for (const [stageName, stage] of Object.entries(config.stages)) {
     if (stage.collector) problems.push(...collectorProblems(stage.collector, ['stages', stageName, 'collector']));
+    if (stage.placementStacks !== undefined && stage.hosting !== StageHosting.SHARED) {
+      problems.push(
+        `${jsonPath(['stages', stageName, 'placementStacks'])}: placement stacks are for "hosting": "shared" (a dedicated stage gives each domain a stack of its own); remove it, or set "hosting": "shared"`,
+      );
+    }
   }
   if (config.defaultStage !== undefined && !Object.hasOwn(config.stages, config.defaultStage)) {
     problems.push(`${jsonPath(['defaultStage'])}: "${config.defaultStage}" is not a stage; known stages: ${Object.keys(config.stages).join(', ')}`);
@@ -370,6 +377,11 @@ export function resolveStage(config: MtaStsConfig, name?: string): ResolvedStage
   }
   const names = stage.domains ? Object.keys(stage.domains) : Object.keys(config.domains);
   const collector = stage.collector ? resolveCollector(stage.collector) : undefined;
+  const hosting = (stage.hosting as StageHosting | undefined) ?? StageHosting.DEDICATED;
+  // A shared stage places a domain without `stack` by its name alone (never moved by others); a
+  // dedicated one gives it a stack of its own, as before.
+  const placementStacks = stage.placementStacks ?? DEFAULT_PLACEMENT_STACKS;
+  const defaultGroup = (name: string): string => (hosting === StageHosting.SHARED ? placedGroup(normalizeHostname(name, 'domain').name!, placementStacks) : stackGroupOf(name));
   const domains = names.map((domainName): ResolvedDomain => {
     // parseConfig refuses this; a config built by hand may still hold it.
     if (!Object.hasOwn(config.domains, domainName)) throw new ConfigError([unknownDomainProblem(domainName, ['stages', stageName, 'domains', domainName], Object.keys(config.domains))]);
@@ -389,12 +401,11 @@ export function resolveStage(config: MtaStsConfig, name?: string): ResolvedStage
       mx,
       maxAgeSeconds,
       tlsRpt,
-      stack: d.stack ?? stackGroupOf(domainName),
+      stack: d.stack ?? defaultGroup(domainName),
       policy: MtaStsPolicy.create({ mode, mx, maxAgeSeconds }),
     };
   });
   const monitor = resolveStageMonitor(stage.monitor, domains.map((d) => d.mode));
-  const hosting = (stage.hosting as StageHosting | undefined) ?? StageHosting.DEDICATED;
   return { name: stageName, account: stage.account, region: stage.region, hosting, domains, collector, monitor };
 }
 

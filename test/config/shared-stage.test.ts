@@ -15,7 +15,7 @@ interface Shape {
   readonly nameLength?: number;
   /** The stage's hosting; `shared` unless given. */
   readonly hosting?: string;
-  /** The stack group of every domain; by default one stack per domain. */
+  /** The stack group of every domain; by default placed automatically (placement stacks). */
   readonly stack?: string;
 }
 
@@ -84,14 +84,21 @@ describe('"hosting" in the stage config', () => {
   });
 
   test('a shared stage whose stacks would make more than 1000 IAM roles is refused, pointing to stack groups', () => {
-    // 501 domains, a stack each: a publisher and an MX guard role a stack.
-    expect(() => parseConfig(config(501, { region: 'us-east-1', mode: 'testing', tlsRpt: false }))).toThrow(
+    // 501 domains, a stack each (given by hand): a publisher and an MX guard role a stack.
+    const oneEach = (n: number) => {
+      const c = config(n, { region: 'us-east-1', mode: 'testing', tlsRpt: false });
+      Object.values(c.domains).forEach((d, i) => ((d as { stack?: string }).stack = `own${i}`));
+      return c;
+    };
+    expect(() => parseConfig(oneEach(501))).toThrow(
       new ConfigError([
         'mtaSts.stages.prod: 501 domains in 501 stacks make about 1002 IAM roles (a publisher and an MX guard a stack), more than the 1000 an account has by default: ' +
           'put the domains in fewer stacks with their "stack" key in mtaSts.domains (a stack holds up to about 60 domains on a shared hosting)',
       ]),
     );
-    expect(resolveStage(parseConfig(config(500, { region: 'us-east-1', mode: 'testing', tlsRpt: false }))).domains).toHaveLength(500);
+    expect(resolveStage(parseConfig(oneEach(500))).domains).toHaveLength(500);
+    // Placed automatically, the same 501 fit: at most 128 placement stacks.
+    expect(estimateStageRoles(resolveStage(parseConfig(config(501, { region: 'us-east-1', mode: 'testing', tlsRpt: false }))))).toBeLessThanOrEqual(2 * 128 + 2);
     // The same 501 in stack groups of 50: 11 stacks, 22 roles.
     const grouped = config(501, { region: 'us-east-1', mode: 'testing', tlsRpt: false });
     Object.values(grouped.domains).forEach((d, i) => ((d as { stack?: string }).stack = `g${Math.floor(i / 50)}`));
@@ -215,5 +222,56 @@ describe('the stack estimate of a shared stage, measured against synthesized tem
     expect(estimate.resources).toBeLessThanOrEqual(MAX_STACK_RESOURCES);
     expect(actual.resources).toBeLessThanOrEqual(MAX_STACK_RESOURCES);
     expect(() => parseConfig(config(most + 1, shape))).toThrow(/stack group "Bulk" has 62 domains, which make about 504 resources .*\(the first 61 fit in one stack\)/);
+  });
+});
+
+describe('automatic placement of a shared stage\'s domains', () => {
+  const stackOf = (c: ReturnType<typeof config>) => new Map(resolveStage(parseConfig(c)).domains.map((d) => [d.domainName, d.stack]));
+  const base = () => config(300, { region: 'us-east-1', mode: 'testing', tlsRpt: false });
+
+  test('a domain without `stack` goes to a placement stack chosen by its name alone: adding, removing or reordering others never moves it', () => {
+    const before = stackOf(base());
+    expect(new Set(before.values()).size).toBeLessThanOrEqual(128);
+    expect([...before.values()].every((g) => /^Shard-\d{3}$/.test(g))).toBe(true);
+    const added = base();
+    (added.domains as Record<string, unknown>)['new-brand.example.com'] = { hostedZoneId: 'ZNEWZONE0000000000000', hostedZoneName: 'example.com', mx: ['mx.new-brand.example.com'] };
+    const removed = base();
+    delete (removed.domains as Record<string, unknown>)[[...before.keys()][7]];
+    const reordered = base();
+    reordered.domains = Object.fromEntries(Object.entries(reordered.domains).reverse());
+    for (const variant of [added, removed, reordered]) {
+      const after = stackOf(variant);
+      for (const [domain, stack] of before) if (after.has(domain)) expect([domain, after.get(domain)]).toEqual([domain, stack]);
+    }
+  });
+
+  test('a placed domain keeps its construct path too, so its logical ids do not change when others come and go', () => {
+    const small = (n: number) => config(n, { region: 'us-east-1', mode: 'testing', tlsRpt: false });
+    const pathsOf = (c: ReturnType<typeof config>) => {
+      const app = new App();
+      const built = buildStage(app, resolveStage(parseConfig(c)));
+      return new Map([...built.domains.entries()].map(([d, m]) => [d, m.node.path]));
+    };
+    const before = pathsOf(small(12));
+    const after = pathsOf(small(13));
+    for (const [d, p] of before) expect(after.get(d)).toBe(p);
+  });
+
+  test('placementStacks sets the number of stacks; an explicit stack still wins; placementStacks on a dedicated stage is refused', () => {
+    const c = base();
+    (c.stages.prod as Record<string, unknown>).placementStacks = 8;
+    expect(new Set(stackOf(c).values()).size).toBe(8);
+    const given = base();
+    (Object.values(given.domains)[0] as { stack?: string }).stack = 'Mine';
+    expect(stackOf(given).get(Object.keys(given.domains)[0])).toBe('Mine');
+    const dedicated = config(3, { region: 'us-east-1', mode: 'testing', tlsRpt: false, hosting: 'dedicated' });
+    (dedicated.stages.prod as Record<string, unknown>).placementStacks = 8;
+    expect(() => parseConfig(dedicated)).toThrow('mtaSts.stages.prod.placementStacks: placement stacks are for "hosting": "shared"');
+  });
+
+  test('a placement stack that overflows is one error naming it, its count and the fix', () => {
+    const c = config(130, { region: 'us-east-1', mode: 'testing', tlsRpt: false });
+    (c.stages.prod as Record<string, unknown>).placementStacks = 1;
+    expect(() => parseConfig(c)).toThrow(/stack group "Shard-0" has 130 domains, which make about \d+ resources in stack MtaStsProdShard0, more than the 500 CloudFormation allows/);
   });
 });
