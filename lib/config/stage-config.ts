@@ -9,7 +9,7 @@ import { renderTlsRptRecord } from '../policy/records';
 import { TlsRptDestination } from '../policy/tls-rpt-destination';
 import { ResolvedMonitor, resolveStageMonitor, stageMonitorSchema } from '../monitor/stage-monitor';
 import { DEFAULT_PLACEMENT_STACKS, MAX_PLACEMENT_STACKS, placedGroup } from './placement';
-import { pascalName, stageStackProblems } from './stage-stacks';
+import { MAX_SHARED_DOMAINS, pascalName, stageStackProblems } from './stage-stacks';
 
 /** The `cdk.json` context key that holds the configuration. */
 export const CONFIG_CONTEXT_KEY = 'mtaSts';
@@ -211,7 +211,7 @@ export function parseConfig(raw: unknown): MtaStsConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   // Every value is valid: what each stage builds can be checked against CloudFormation's rules.
-  problems.push(...sameStackNameProblems(config));
+  problems.push(...sameStackNameProblems(config), ...sharedTenantProblems(config));
   for (const stageName of Object.keys(config.stages)) {
     problems.push(...stageStackProblems(resolveStage(config, stageName), jsonPath(['stages', stageName])));
   }
@@ -305,6 +305,42 @@ function sameStackNameProblems(config: MtaStsConfig): string[] {
         `${jsonPath(['stages'])}: stages ${names.map((n) => JSON.stringify(n)).join(' and ')} would both deploy stacks named ${key.split('/')[1]}… in account ${key.split('/')[0]}, ` +
         'each replacing the other\'s: rename one of them',
     );
+}
+
+/**
+ * Tenants across stages: a domain that is a distribution tenant of one stage's shared hosting
+ * cannot be in another stage too (tenant names, `mta-sts.<d>` and its records are each one of a
+ * kind), and the shared stages of one account hold at most `MAX_SHARED_DOMAINS` tenants in all.
+ */
+function sharedTenantProblems(config: MtaStsConfig): string[] {
+  const problems: string[] = [];
+  const stagesOf = new Map<string, string[]>();
+  const tenantsByAccount = new Map<string, { count: number; stages: string[] }>();
+  for (const [name, stage] of Object.entries(config.stages)) {
+    const domains = stage.domains ? Object.keys(stage.domains) : Object.keys(config.domains);
+    for (const d of domains) stagesOf.set(d, [...(stagesOf.get(d) ?? []), name]);
+    if (stage.hosting !== StageHosting.SHARED) continue;
+    const a = tenantsByAccount.get(stage.account) ?? { count: 0, stages: [] };
+    a.count += domains.length;
+    a.stages.push(name);
+    tenantsByAccount.set(stage.account, a);
+  }
+  const shared = (n: string) => config.stages[n].hosting === StageHosting.SHARED;
+  for (const [domain, names] of stagesOf) {
+    if (names.length < 2 || !names.some(shared)) continue;
+    const quoted = (list: string[]) => list.map((n) => JSON.stringify(n)).join(' and ');
+    problems.push(
+      `${jsonPath(['domains', domain])}: "${domain}" is in stages ${quoted(names)}, and ${quoted(names.filter(shared))} publish${names.filter(shared).length === 1 ? 'es' : ''} it ` +
+        'as a distribution tenant of a shared hosting (its tenant, mta-sts name and records are each one of a kind): list it in the `domains` of one stage only',
+    );
+  }
+  for (const [account, a] of tenantsByAccount) {
+    if (a.count <= MAX_SHARED_DOMAINS) continue;
+    problems.push(
+      `${jsonPath(['stages'])}: the shared stages ${a.stages.map((n) => JSON.stringify(n)).join(', ')} of account ${account} have ${a.count} domains, more than the ${MAX_SHARED_DOMAINS} distribution tenants an account has by default: raise the quota first, or move stages to other accounts`,
+    );
+  }
+  return problems;
 }
 
 function collectorProblems(c: NonNullable<MtaStsConfig['stages'][string]['collector']>, path: PropertyKey[]): string[] {

@@ -275,3 +275,34 @@ describe('automatic placement of a shared stage\'s domains', () => {
     expect(() => parseConfig(c)).toThrow(/stack group "Shard-0" has 130 domains, which make about \d+ resources in stack MtaStsProdShard0, more than the 500 CloudFormation allows/);
   });
 });
+
+describe('tenants across stages', () => {
+  test('a tenant domain already used by another stage is one error naming both stages', () => {
+    const c = config(2, { region: 'us-east-1', mode: 'testing', tlsRpt: false });
+    const stages = c.stages as Record<string, unknown>;
+    stages.other = { account: '111111111111', region: 'us-east-1', mode: 'testing' };
+    const first = Object.keys(c.domains)[0];
+    expect(() => parseConfig(c)).toThrow(
+      `mtaSts.domains["${first}"]: "${first}" is in stages "prod" and "other", and "prod" publishes it as a distribution tenant of a shared hosting (its tenant, mta-sts name and records are each one of a kind): list it in the \`domains\` of one stage only`,
+    );
+    // Two dedicated stages of different domains are fine, as before.
+    const d = config(2, { region: 'us-east-1', mode: 'testing', tlsRpt: false, hosting: 'dedicated' });
+    const [a, b] = Object.keys(d.domains);
+    (d.stages.prod as Record<string, unknown>).domains = { [a]: {} };
+    (d.stages as Record<string, unknown>).other = { account: '111111111111', region: 'us-east-1', mode: 'testing', domains: { [b]: {} } };
+    expect(() => parseConfig(d)).not.toThrow();
+  });
+
+  test('more than 10 000 tenants in one account\'s shared stages is an error naming the stages', () => {
+    const c = config(6000, { region: 'us-east-1', mode: 'testing', tlsRpt: false });
+    const names = Object.keys(c.domains);
+    (c.stages.prod as Record<string, unknown>).domains = Object.fromEntries(names.slice(0, 3000).map((n) => [n, {}]));
+    (c.stages as Record<string, unknown>).second = { account: '111111111111', region: 'us-east-1', mode: 'testing', hosting: 'shared', domains: Object.fromEntries(names.slice(3000).map((n) => [n, {}])) };
+    const big = config(10_500, { region: 'us-east-1', mode: 'testing', tlsRpt: false });
+    const all = Object.keys(big.domains);
+    (big.stages.prod as Record<string, unknown>).domains = Object.fromEntries(all.slice(0, 5000).map((n) => [n, {}]));
+    (big.stages as Record<string, unknown>).second = { account: '111111111111', region: 'us-east-1', mode: 'testing', hosting: 'shared', domains: Object.fromEntries(all.slice(5000).map((n) => [n, {}])) };
+    expect(() => parseConfig(big)).toThrow('mtaSts.stages: the shared stages "prod", "second" of account 111111111111 have 10500 domains, more than the 10000 distribution tenants an account has by default');
+    expect(() => parseConfig(c)).not.toThrow(/distribution tenants/);
+  });
+});
