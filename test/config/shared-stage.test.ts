@@ -1,55 +1,18 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildStage } from '../../lib/app/build-app';
 import { ConfigError, parseConfig, resolveStage, StageHosting } from '../../lib/config/stage-config';
-import { estimateDomainStack, estimateStageRoles, groupsOf, MAX_STACK_RESOURCES } from '../../lib/config/stage-stacks';
+import { estimateStageRoles, MAX_STACK_RESOURCES } from '../../lib/config/stage-stacks';
+import { FleetShape, fleetConfig, measureGroup } from './fleet';
 
-interface Shape {
-  readonly region: string;
-  readonly mode: string;
-  readonly tlsRpt: boolean;
-  readonly mx?: number;
-  readonly nameLength?: number;
-  /** The stage's hosting; `shared` unless given. */
-  readonly hosting?: string;
-  /** The stack group of every domain; by default placed automatically (placement stacks). */
-  readonly stack?: string;
-}
+/** A fleet shape; the stage is `shared` unless `hosting` says otherwise, domains are placed automatically unless `stack` is given. */
+type Shape = FleetShape;
 
-/** `n` domains of one shape, each in its own zone. */
-function config(n: number, s: Shape) {
-  const name = (i: number) => `d${i}`.padEnd((s.nameLength ?? 16) - '.example.com'.length, 'x') + '.example.com';
-  return {
-    domains: Object.fromEntries(
-      Array.from({ length: n }, (_, i) => [
-        name(i),
-        {
-          hostedZoneId: `Z${i}`.padEnd(21, 'A'),
-          hostedZoneName: 'example.com',
-          mx: Array.from({ length: s.mx ?? 1 }, (_, j) => `mx${j}.${name(i)}`),
-          ...(s.stack ? { stack: s.stack } : {}),
-          ...(s.tlsRpt ? { tlsRpt: ['mailto:tlsrpt@reports.example.com'] } : {}),
-        },
-      ]),
-    ),
-    stages: { prod: { account: '111111111111', region: s.region, mode: s.mode, hosting: s.hosting ?? 'shared' } },
-    defaultStage: 'prod',
-  };
-}
+const config = (n: number, s: Shape) => fleetConfig(n, { ...s, hosting: s.hosting ?? 'shared' });
 
 /** Synthesizes the stage as the app does (CDK's own resource check off) and measures the group "Bulk". */
-function measure(n: number, s: Shape) {
-  const stage = resolveStage(config(n, { ...s, stack: 'Bulk' }) as never);
-  const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 0 } });
-  const built = buildStage(app, stage);
-  const asm = app.synth();
-  const artifact = asm.getStackByName(built.stacks.get('Bulk')!.stackName);
-  const actual = { resources: Object.keys(artifact.template.Resources).length, bytes: statSync(join(asm.directory, artifact.templateFile)).size };
-  return { actual, estimate: estimateDomainStack(stage, 'Bulk', groupsOf(stage).get('Bulk')!) };
-}
+const measure = (n: number, s: Shape) => measureGroup(resolveStage(config(n, { ...s, stack: 'Bulk' }) as never));
 
 function build(n: number, s: Partial<Shape> = {}) {
   const app = new App();

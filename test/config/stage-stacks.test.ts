@@ -1,52 +1,14 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { buildStage } from '../../lib/app/build-app';
 import { ConfigError, parseConfig, resolveStage } from '../../lib/config/stage-config';
-import { estimateDomainStack, groupsOf, MAX_STACK_RESOURCES } from '../../lib/config/stage-stacks';
+import { MAX_STACK_RESOURCES } from '../../lib/config/stage-stacks';
+import { FleetShape, fleetConfig, measureGroup } from './fleet';
 
-interface Shape {
-  readonly region: string;
-  readonly mode: string;
-  readonly tlsRpt: boolean;
-  /** mx patterns a domain. */
-  readonly mx?: number;
-  /** Characters of each domain name. */
-  readonly nameLength?: number;
-}
+type Shape = Omit<FleetShape, 'hosting' | 'stack'>;
 
 /** `n` domains of one shape in one stack group "Bulk", each in its own zone (the worst case for IAM grants). */
-function config(n: number, s: Shape) {
-  const name = (i: number) => `d${i}`.padEnd((s.nameLength ?? 16) - '.example.com'.length, 'x') + '.example.com';
-  return {
-    domains: Object.fromEntries(
-      Array.from({ length: n }, (_, i) => [
-        name(i),
-        {
-          hostedZoneId: `Z${i}`.padEnd(21, 'A'),
-          hostedZoneName: 'example.com',
-          mx: Array.from({ length: s.mx ?? 1 }, (_, j) => `mx${j}.${name(i)}`),
-          stack: 'Bulk',
-          ...(s.tlsRpt ? { tlsRpt: ['mailto:tlsrpt@reports.example.com'] } : {}),
-        },
-      ]),
-    ),
-    stages: { prod: { account: '111111111111', region: s.region, mode: s.mode } },
-    defaultStage: 'prod',
-  };
-}
+const config = (n: number, s: Shape) => fleetConfig(n, { ...s, stack: 'Bulk' });
 
 /** Synthesizes the group's stack as the app does, CDK's own resource check off, and measures it. */
-function measure(n: number, s: Shape) {
-  const stage = resolveStage(parseConfig(config(n, s)));
-  const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 0 } });
-  const built = buildStage(app, stage);
-  const asm = app.synth();
-  const artifact = asm.getStackByName(built.stacks.get('Bulk')!.stackName);
-  const actual = { resources: Object.keys(artifact.template.Resources).length, bytes: statSync(join(asm.directory, artifact.templateFile)).size };
-  const estimate = estimateDomainStack(stage, 'Bulk', groupsOf(stage).get('Bulk')!);
-  return { actual, estimate };
-}
+const measure = (n: number, s: Shape) => measureGroup(resolveStage(parseConfig(config(n, s))));
 
 const shapes: Shape[] = ['us-east-1', 'eu-west-1'].flatMap((region) =>
   ['testing', 'none'].flatMap((mode) => [false, true].map((tlsRpt) => ({ region, mode, tlsRpt }))),
