@@ -5,6 +5,7 @@ import { errorsOf, Finding, show } from '../policy/findings';
 import { modeFromString, MtaStsMode } from '../policy/mode';
 import { nameLimitFindings } from '../policy/name-limits';
 import { MtaStsPolicy, validatePolicyOptions } from '../policy/policy';
+import { delegationFindings } from '../policy/delegation';
 import { renderTlsRptRecord } from '../policy/records';
 import { TlsRptDestination } from '../policy/tls-rpt-destination';
 import { ResolvedMonitor, resolveStageMonitor, stageMonitorSchema } from '../monitor/stage-monitor';
@@ -23,9 +24,21 @@ const overridesShape = {
   maxAge: z.number().optional(),
   tlsRpt: z.array(z.string()).optional(),
 };
+/**
+ * Where a domain's DNS is: in a Route 53 hosted zone of the user's (`route53`, the default: the
+ * app writes every record there), or at another provider (`external`: the app writes the TXT
+ * records in the stage's `delegationZone`, and the user makes three CNAMEs once; see
+ * lib/policy/delegation.ts).
+ */
+export enum DomainDns {
+  ROUTE53 = 'route53',
+  EXTERNAL = 'external',
+}
+const hostedZoneIdSchema = z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id (Z followed by capital letters and digits)');
 const domainSchema = z.strictObject({
-  hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id (Z followed by capital letters and digits)'),
-  hostedZoneName: z.string(),
+  dns: z.enum([DomainDns.ROUTE53, DomainDns.EXTERNAL]).optional(),
+  hostedZoneId: hostedZoneIdSchema.optional(),
+  hostedZoneName: z.string().optional(),
   mx: z.array(z.string()),
   tlsRpt: z.array(z.string()).optional(),
   maxAge: z.number().optional(),
@@ -53,6 +66,7 @@ const stageSchema = z.strictObject({
   account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id'),
   hosting: z.enum([StageHosting.DEDICATED, StageHosting.SHARED]).optional(),
   placementStacks: z.number().int().min(1).max(MAX_PLACEMENT_STACKS).optional(),
+  delegationZone: z.strictObject({ hostedZoneId: hostedZoneIdSchema, zoneName: z.string() }).optional(),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1'),
   mode: modeSchema,
   domains: z.record(z.string(), z.strictObject(overridesShape)).optional(),
@@ -71,8 +85,20 @@ export type MtaStsConfig = z.infer<typeof configSchema>;
 /** One domain of a stage, with the stage's overrides applied and every value validated. */
 export interface ResolvedDomain {
   readonly domainName: string;
+  /** Where the domain's DNS is (`dns` in the config). */
+  readonly dns: DomainDns;
+  /**
+   * The Route 53 zone the app writes the domain's records in: its own zone, or for
+   * `DomainDns.EXTERNAL` the stage's delegation zone (the same as `delegationZone`).
+   */
   readonly hostedZoneId: string;
+  /** The name of the zone `hostedZoneId`, normalised. */
   readonly hostedZoneName: string;
+  /**
+   * For `DomainDns.EXTERNAL`: the stage's delegation zone, which holds the domain's TXT records
+   * at `_mta-sts.<domain>.<zoneName>` and `_smtp._tls.<domain>.<zoneName>`.
+   */
+  readonly delegationZone?: { readonly hostedZoneId: string; readonly zoneName: string };
   readonly mode: MtaStsMode;
   readonly mx: string[];
   /** Seconds, when configured; otherwise the mode's default applies. */
@@ -173,7 +199,7 @@ export function parseConfig(raw: unknown): MtaStsConfig {
   problems.push(...sameDomainProblems(Object.keys(config.domains)));
   for (const [name, d] of Object.entries(config.domains)) {
     const path = ['domains', name];
-    problems.push(...zonedNameProblems(name, 'domain name', d.hostedZoneName, path, 'domain'));
+    problems.push(...domainDnsProblems(name, d, path));
     const normalized = normalizeHostname(name, 'domain name').name;
     // The app always makes the policy host's certificate; the longest record name is checked too.
     if (normalized) problems.push(...problemsOf(nameLimitFindings(normalized, { createsCertificate: true, field: 'domain name' }), path));
@@ -199,6 +225,7 @@ export function parseConfig(raw: unknown): MtaStsConfig {
     }
   }
   for (const [stageName, stage] of Object.entries(config.stages)) {
+    problems.push(...delegationProblems(config, stageName));
     if (stage.collector) problems.push(...collectorProblems(stage.collector, ['stages', stageName, 'collector']));
     if (stage.placementStacks !== undefined && stage.hosting !== StageHosting.SHARED) {
       problems.push(
@@ -343,6 +370,65 @@ function sharedTenantProblems(config: MtaStsConfig): string[] {
   return problems;
 }
 
+/**
+ * A domain's zone: a Route 53 domain names its hosted zone (id and name), an external one names
+ * none (the stage's `delegationZone` holds its records).
+ */
+function domainDnsProblems(name: string, d: MtaStsConfig['domains'][string], path: PropertyKey[]): string[] {
+  if (d.dns === DomainDns.EXTERNAL) {
+    const given = (['hostedZoneId', 'hostedZoneName'] as const).filter((k) => d[k] !== undefined);
+    if (given.length === 0) return problemsOf(normalizeHostname(name, 'domain name').findings, path);
+    return [
+      `${jsonPath(path)}: "dns": "external" with ${given.map((k) => `\`${k}\``).join(' and ')}: an external domain's records are written in the stage's \`delegationZone\`, not in a zone of its own; ` +
+        `remove ${given.length === 1 ? 'it' : 'them'}, or, if "${name}" is in Route 53, remove "dns": "external"`,
+    ];
+  }
+  if (d.hostedZoneId === undefined || d.hostedZoneName === undefined) {
+    const missing = (['hostedZoneId', 'hostedZoneName'] as const).filter((k) => d[k] === undefined);
+    return [
+      `${jsonPath(path)}: ${missing.map((k) => `\`${k}\``).join(' and ')} missing: give the Route 53 hosted zone that holds "${name}", ` +
+        'or, if its DNS is at another provider, set "dns": "external" (and a `delegationZone` on its stages)',
+    ];
+  }
+  return zonedNameProblems(name, 'domain name', d.hostedZoneName, path, 'domain');
+}
+
+/**
+ * A stage with external domains: it needs a valid `delegationZone` outside each of them and a
+ * shared hosting (only a distribution tenant has a CloudFront-managed certificate, validated
+ * through the user's `mta-sts.<domain>` CNAME; a dedicated distribution would need a fourth
+ * record per domain, the ACM validation CNAME, known only after a deploy).
+ */
+function delegationProblems(config: MtaStsConfig, stageName: string): string[] {
+  const stage = config.stages[stageName];
+  const path = ['stages', stageName];
+  const names = (stage.domains ? Object.keys(stage.domains) : Object.keys(config.domains)).filter((n) => Object.hasOwn(config.domains, n));
+  const external = names.filter((n) => config.domains[n].dns === DomainDns.EXTERNAL);
+  if (external.length === 0) return [];
+  const listed = external.slice(0, 3).map((n) => `"${n}"`).join(', ') + (external.length > 3 ? ` and ${external.length - 3} more` : '');
+  const problems: string[] = [];
+  if (stage.hosting !== StageHosting.SHARED) {
+    problems.push(
+      `${jsonPath([...path, 'hosting'])}: stage "${stageName}" has domains on external DNS (${listed}), which only a shared hosting can serve ` +
+        '(their certificates are CloudFront-managed, validated through the mta-sts CNAME): set "hosting": "shared" on the stage',
+    );
+  }
+  if (!stage.delegationZone) {
+    problems.push(
+      `${jsonPath(path)}: domain(s) ${listed} have "dns": "external" but the stage has no \`delegationZone\`: ` +
+        'add "delegationZone": { "hostedZoneId": "Z…", "zoneName": "…" }, a Route 53 zone of yours under another domain that holds their TXT records',
+    );
+    return problems;
+  }
+  const zone = normalizeHostname(stage.delegationZone.zoneName, 'zoneName', 'a domain name');
+  if (!zone.name) return [...problems, ...problemsOf(zone.findings, [...path, 'delegationZone'])];
+  for (const n of external) {
+    const domain = normalizeHostname(n, 'domain name').name;
+    if (domain) problems.push(...errorsOf(delegationFindings(domain, zone.name, 'zoneName')).map((f) => `${jsonPath([...path, 'delegationZone'])}: ${f.message}`));
+  }
+  return problems;
+}
+
 function collectorProblems(c: NonNullable<MtaStsConfig['stages'][string]['collector']>, path: PropertyKey[]): string[] {
   if (!c.email && !c.https) {
     return [`${jsonPath(path)}: give \`email\`, \`https\` or both (each a domainName in a hosted zone), or remove the collector`];
@@ -429,10 +515,16 @@ export function resolveStage(config: MtaStsConfig, name?: string): ResolvedStage
     // Own destinations win; otherwise the stage's collector receives the domain's reports.
     const own = o.tlsRpt ?? d.tlsRpt;
     const tlsRpt = own ? own.map((u, i) => TlsRptDestination.fromUri(u, `tlsRpt[${i}]`)) : (collector?.destinations ?? []);
+    // parseConfig refuses an external domain without the stage's delegation zone, and a Route 53
+    // one without its zone.
+    const dns = (d.dns as DomainDns | undefined) ?? DomainDns.ROUTE53;
+    const delegationZone = dns === DomainDns.EXTERNAL && stage.delegationZone ? { hostedZoneId: stage.delegationZone.hostedZoneId, zoneName: normalizeHostname(stage.delegationZone.zoneName, 'zoneName').name! } : undefined;
     return {
       domainName: normalizeHostname(domainName, 'domain').name!,
-      hostedZoneId: d.hostedZoneId,
-      hostedZoneName: normalizeHostname(d.hostedZoneName, 'hostedZoneName').name!,
+      dns,
+      hostedZoneId: delegationZone?.hostedZoneId ?? d.hostedZoneId!,
+      hostedZoneName: delegationZone?.zoneName ?? normalizeHostname(d.hostedZoneName, 'hostedZoneName').name!,
+      delegationZone,
       mode,
       mx,
       maxAgeSeconds,

@@ -8,3 +8,4 @@ export * from './txt-fields';
 export * from './tls-rpt-destination';
 export * from './records';
 export * from './name-limits';
+export * from './delegation';
