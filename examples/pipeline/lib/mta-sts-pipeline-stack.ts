@@ -1,12 +1,11 @@
 // A CDK Pipelines app that rolls MTA-STS out stage by stage: the `testing` stage deploys first,
 // then a gate checks the reports and the live DNS, and only then does the `enforce` stage deploy.
-// In your project, import from 'cdk-mta-sts' instead of the repository's source.
 import { Stack, StackProps, Stage, StageProps } from 'aws-cdk-lib';
 import { PipelineType } from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CodeBuildStep, CodePipeline, CodePipelineSource, ShellStep } from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
-import { MtaStsStageResult, MtaStsStages } from '../../../lib';
+import { MtaStsStageResult, MtaStsStages } from 'cdk-mta-sts';
 
 /** The `pipeline` object of the context in cdk.json. */
 export interface PipelineContext {
