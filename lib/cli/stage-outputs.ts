@@ -1,7 +1,8 @@
 import { CloudFormationClient, DescribeStacksCommand, Output } from '@aws-sdk/client-cloudformation';
-import { ResolvedStage } from '../config/stage-config';
-import { collectorStackId } from '../config/stage-stacks';
+import { ResolvedStage, StageHosting } from '../config/stage-config';
+import { collectorStackId, hostingStackId } from '../config/stage-stacks';
 import { OUTPUT_DESCRIPTIONS } from '../constructs/private/outputs';
+import { normalizeHostname } from '../policy/domain-name';
 import { CliError } from './program';
 
 /** How commands get a CloudFormation client for a region; tests replace it. */
@@ -11,7 +12,25 @@ export const stageOutputClients = {
 
 /** The value of the output whose description the constructs give `kind`, in `outputs`. */
 export function outputValue(outputs: readonly Output[], kind: keyof typeof OUTPUT_DESCRIPTIONS): string | undefined {
-  return outputs.find((o) => o.Description?.startsWith(OUTPUT_DESCRIPTIONS[kind]))?.OutputValue;
+  return outputByDescription(outputs, OUTPUT_DESCRIPTIONS[kind]);
+}
+
+function outputByDescription(outputs: readonly Output[], description: string): string | undefined {
+  return outputs.find((o) => o.Description?.startsWith(description))?.OutputValue;
+}
+
+/** The description of the shared hosting's routing-endpoint output (the constructs' OUTPUT_DESCRIPTIONS.routingEndpoint). */
+const ROUTING_ENDPOINT_OUTPUT = 'cdk-mta-sts: hosting routing endpoint';
+
+/** The outputs of stack `stackName`; refused, naming the stack, its region and account, and `fix`, when they cannot be read. */
+async function stackOutputs(stage: ResolvedStage, stackName: string, client: CloudFormationClient, fix: string): Promise<Output[]> {
+  try {
+    const r = await client.send(new DescribeStacksCommand({ StackName: stackName }));
+    return r.Stacks?.[0]?.Outputs ?? [];
+  } catch (e) {
+    const err = e as { name?: string; message?: string };
+    throw new CliError(`cannot read the outputs of stack ${stackName} in ${stage.region} (account ${stage.account}): ${err.name ?? 'Error'}: ${err.message ?? String(e)}; ${fix}`);
+  }
 }
 
 /**
@@ -23,15 +42,38 @@ export function outputValue(outputs: readonly Output[], kind: keyof typeof OUTPU
 export async function stageReportBucket(stage: ResolvedStage, client: CloudFormationClient = stageOutputClients.cloudFormation(stage.region)): Promise<string> {
   const stackName = collectorStackId(stage.name);
   if (!stage.collector) throw new CliError(`stage "${stage.name}" has no collector in cdk.json, so there is no report bucket to find; pass --bucket`);
-  let outputs: Output[];
-  try {
-    const r = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-    outputs = r.Stacks?.[0]?.Outputs ?? [];
-  } catch (e) {
-    const err = e as { name?: string; message?: string };
-    throw new CliError(`cannot read the outputs of stack ${stackName} in ${stage.region} (account ${stage.account}): ${err.name ?? 'Error'}: ${err.message ?? String(e)}; deploy the stage, check cloudformation:DescribeStacks, or pass --bucket`);
-  }
+  const outputs = await stackOutputs(stage, stackName, client, 'deploy the stage, check cloudformation:DescribeStacks, or pass --bucket');
   const bucket = outputValue(outputs, 'reportBucket');
   if (bucket === undefined) throw new CliError(`stack ${stackName} has no "${OUTPUT_DESCRIPTIONS.reportBucket}" output; deploy this version of the stage, or pass --bucket`);
   return bucket;
+}
+
+/**
+ * The routing endpoint of a `"hosting": "shared"` stage (the name a domain on external DNS points
+ * its `mta-sts.<domain>` CNAME at), from the outputs of its deployed hosting stack
+ * (`MtaSts<Stage>Hosting` in the stage's account and region; needs `cloudformation:DescribeStacks`
+ * on it). Refused, naming the stack and the fix, when the stage has no shared hosting, the stack
+ * is not deployed, or the output is missing.
+ */
+export async function stageRoutingEndpoint(stage: ResolvedStage, client: CloudFormationClient = stageOutputClients.cloudFormation(stage.region)): Promise<string> {
+  const stackName = hostingStackId(stage.name);
+  if (stage.hosting !== StageHosting.SHARED) {
+    throw new CliError(`stage "${stage.name}" has no shared hosting ("hosting": "shared" in cdk.json), so there is no routing endpoint to find`);
+  }
+  const outputs = await stackOutputs(stage, stackName, client, `deploy it (cdk deploy ${stackName}), check cloudformation:DescribeStacks, or pass --routing-endpoint`);
+  const endpoint = outputByDescription(outputs, ROUTING_ENDPOINT_OUTPUT);
+  if (endpoint === undefined) throw new CliError(`stack ${stackName} has no "${ROUTING_ENDPOINT_OUTPUT}" output; deploy this version of the stage (cdk deploy ${stackName}), or pass --routing-endpoint`);
+  return routingEndpointName(endpoint, `the "${ROUTING_ENDPOINT_OUTPUT}" output of stack ${stackName}`);
+}
+
+/**
+ * A routing endpoint as a host name (normalised: lower case, no trailing dot), from a stack
+ * output or `--routing-endpoint`; anything else (white space, a URL, an address) is refused.
+ *
+ * @param field where the value comes from, for the message
+ */
+export function routingEndpointName(value: string, field: string): string {
+  const n = normalizeHostname(value, field);
+  if (n.name === undefined) throw new CliError(`${n.findings.map((f) => f.message).join('; ')} (a CloudFront routing endpoint such as d111111abcdef8.cloudfront.net)`);
+  return n.name;
 }

@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { parseConfig, resolveStage } from '../../lib/config/stage-config';
-import { stageReportBucket } from '../../lib/cli/stage-outputs';
+import { stageReportBucket, stageRoutingEndpoint } from '../../lib/cli/stage-outputs';
 import { MtaSts } from '../../lib/constructs/mta-sts';
 import { MtaStsMode, TlsRptDestination } from '../../lib/policy';
 
@@ -14,6 +14,16 @@ const config = parseConfig({
     prod: { account: '222222222222', region: 'eu-west-1', mode: 'testing', collector: { https: { domainName: 'tlsrpt.example.com', hostedZoneId: 'Z0EXAMPLE', hostedZoneName: 'example.com' } } },
     bare: { account: '222222222222', region: 'eu-west-1', mode: 'testing', domains: { 'example.com': { tlsRpt: ['mailto:tlsrpt@example.com'] } } },
   },
+});
+const sharedConfig = parseConfig({
+  domains: { 'brand.example': { dns: 'external', mx: ['mx.brand.example'] } },
+  stages: { prod: { account: '222222222222', region: 'eu-west-1', mode: 'testing', hosting: 'shared', delegationZone: { hostedZoneId: 'Z0DELEGATION', zoneName: 'mta-sts.ops.example.net' } } },
+});
+const hostingOutputs = (value?: string) => ({
+  Stacks: [{ StackName: 'MtaStsProdHosting', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: value === undefined ? [] : [
+    { OutputKey: 'HostingDistributionIdOutputEF56', OutputValue: 'E1EXAMPLE', Description: 'cdk-mta-sts: policy distribution id (MtaStsProdHosting/Hosting)' },
+    { OutputKey: 'HostingRoutingEndpointOutputAB12', OutputValue: value, Description: 'cdk-mta-sts: hosting routing endpoint (MtaStsProdHosting/Hosting)' },
+  ] }],
 });
 const cfn = mockClient(CloudFormationClient);
 beforeEach(() => cfn.reset());
@@ -40,6 +50,32 @@ describe('stageReportBucket', () => {
     cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'MtaStsProdCollector', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [] }] });
     await expect(stageReportBucket(resolveStage(config, 'prod'), new CloudFormationClient({ region: 'eu-west-1' }))).rejects.toThrow(/has no "cdk-mta-sts: TLS-RPT report bucket" output; deploy this version of the stage, or pass --bucket/);
     await expect(stageReportBucket(resolveStage(config, 'bare'), new CloudFormationClient({ region: 'eu-west-1' }))).rejects.toThrow('stage "bare" has no collector in cdk.json, so there is no report bucket to find; pass --bucket');
+  });
+});
+
+describe('stageRoutingEndpoint', () => {
+  const client = () => new CloudFormationClient({ region: 'eu-west-1' });
+
+  test('reads the routing endpoint from the hosting stack outputs, by description, as a host name', async () => {
+    cfn.on(DescribeStacksCommand, { StackName: 'MtaStsProdHosting' }).resolves(hostingOutputs('D111111ABCDEF8.cloudfront.net.'));
+    await expect(stageRoutingEndpoint(resolveStage(sharedConfig, 'prod'), client())).resolves.toBe('d111111abcdef8.cloudfront.net');
+  });
+
+  test('a hosting stack not deployed: one line naming the stack, the region, the deploy and --routing-endpoint', async () => {
+    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id MtaStsProdHosting does not exist'), { name: 'ValidationError' }));
+    await expect(stageRoutingEndpoint(resolveStage(sharedConfig, 'prod'), client())).rejects.toThrow(
+      'cannot read the outputs of stack MtaStsProdHosting in eu-west-1 (account 222222222222): ValidationError: Stack with id MtaStsProdHosting does not exist; deploy it (cdk deploy MtaStsProdHosting), check cloudformation:DescribeStacks, or pass --routing-endpoint',
+    );
+  });
+
+  test('a stack without the output, an output that is not a host name, and a dedicated stage are refused with the fix', async () => {
+    cfn.on(DescribeStacksCommand).resolves(hostingOutputs());
+    await expect(stageRoutingEndpoint(resolveStage(sharedConfig, 'prod'), client())).rejects.toThrow(
+      'stack MtaStsProdHosting has no "cdk-mta-sts: hosting routing endpoint" output; deploy this version of the stage (cdk deploy MtaStsProdHosting), or pass --routing-endpoint',
+    );
+    cfn.on(DescribeStacksCommand).resolves(hostingOutputs('https://d111.cloudfront.net/'));
+    await expect(stageRoutingEndpoint(resolveStage(sharedConfig, 'prod'), client())).rejects.toThrow(/output of stack MtaStsProdHosting` must be a host name, got "https:\/\/d111.cloudfront.net\/": IP addresses and ports are not allowed/);
+    await expect(stageRoutingEndpoint(resolveStage(config, 'prod'), client())).rejects.toThrow('stage "prod" has no shared hosting ("hosting": "shared" in cdk.json), so there is no routing endpoint to find');
   });
 });
 
