@@ -62,6 +62,13 @@ describe('a new project from the packed tarball', () => {
     expect(existsSync(join(c.app, 'node_modules', 'cdk-mta-sts', 'LICENSE'))).toBe(true);
   });
 
+  test('the compiled CLI, checker, plan and handler sources stay out of the package (the CLI and the handlers ship bundled)', () => {
+    const lib = join(c.app, 'node_modules', 'cdk-mta-sts', 'dist', 'lib');
+    expect(['cli', 'check', 'handlers', 'plan', 'net'].filter((d) => existsSync(join(lib, d)))).toEqual([]);
+    expect(existsSync(join(lib, 'constructs', 'mta-sts.js'))).toBe(true);
+    expect(existsSync(join(c.app, 'node_modules', 'cdk-mta-sts', 'dist', 'bin', 'mta-sts.js'))).toBe(true);
+  });
+
   test('the scaffolded bin/app.ts type-checks against the published types', () => {
     const r = sh(c.app, process.execPath, [bin('tsc'), '-p', '.']);
     expect(r.stdout + r.stderr).toBe('');
