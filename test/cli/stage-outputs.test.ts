@@ -20,7 +20,7 @@ const sharedConfig = parseConfig({
   stages: { prod: { account: '222222222222', region: 'eu-west-1', mode: 'testing', hosting: 'shared', delegationZone: { hostedZoneId: 'Z0DELEGATION', zoneName: 'mta-sts.ops.example.net' } } },
 });
 const hostingOutputs = (value?: string) => ({
-  Stacks: [{ StackName: 'MtaStsProdHosting', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: value === undefined ? [] : [
+  Stacks: [{ StackName: 'MtaStsProdHosting', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE' as const, Outputs: value === undefined ? [] : [
     { OutputKey: 'HostingDistributionIdOutputEF56', OutputValue: 'E1EXAMPLE', Description: 'cdk-mta-sts: policy distribution id (MtaStsProdHosting/Hosting)' },
     { OutputKey: 'HostingRoutingEndpointOutputAB12', OutputValue: value, Description: 'cdk-mta-sts: hosting routing endpoint (MtaStsProdHosting/Hosting)' },
   ] }],
