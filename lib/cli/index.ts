@@ -4,4 +4,5 @@ import './check-command';
 import './reports-command';
 import './plan-command';
 import './init-command';
+import './records-command';
 export { runCli, buildProgram, CliError } from './program';

@@ -46,6 +46,7 @@ const COMMAND_MODULES: ReadonlyArray<readonly [string[], () => Promise<unknown>]
   [['reports', 'readiness'], () => import('./reports-command')],
   [['plan'], () => import('./plan-command')],
   [['init'], () => import('./init-command')],
+  [['records'], () => import('./records-command')],
 ];
 
 /** Loads the command modules `argv` needs: the named command's, or all of them. */
