@@ -6,3 +6,4 @@ export * from './dns-lookup';
 export * from './policy-fetch';
 export * from './smtp-probe';
 export * from './check-domain';
+export * from './delegation-check';

@@ -6,7 +6,10 @@ import * as dnsPacket from 'dns-packet';
 export interface DnsNode {
   /** TXT records, each as its character-strings (Buffers for raw, non-UTF-8 bytes). */
   readonly TXT?: (string | Buffer)[][];
-  /** A CNAME: queries of any other type are answered with it, then the target's records. */
+  /**
+   * A CNAME: queries of any other type are answered with it, then the target's records. Its
+   * case is kept in answers (DNS preserves it), as odd-case targets are served by real providers.
+   */
   readonly CNAME?: string;
   readonly MX?: { readonly preference: number; readonly exchange: string }[];
   readonly A?: string[];
@@ -163,7 +166,7 @@ export class TestDnsServer {
         return dnsPacket.encode({ ...base, flags: flags | RCODE_NXDOMAIN, answers });
       }
       if (node.CNAME !== undefined && question.type !== 'CNAME') {
-        answers.push({ type: 'CNAME', name, ttl: 60, data: canonical(node.CNAME) });
+        answers.push({ type: 'CNAME', name, ttl: 60, data: asGiven(node.CNAME) });
         name = canonical(node.CNAME);
         continue;
       }
@@ -191,10 +194,15 @@ function recordsOf(name: string, node: DnsNode, type: string): dnsPacket.Answer[
     case 'NS':
       return (node.NS ?? []).map((ns) => ({ type: 'NS', name, ttl: 60, data: ns }));
     case 'CNAME':
-      return node.CNAME === undefined ? [] : [{ type: 'CNAME', name, ttl: 60, data: canonical(node.CNAME) }];
+      return node.CNAME === undefined ? [] : [{ type: 'CNAME', name, ttl: 60, data: asGiven(node.CNAME) }];
     default:
       return [];
   }
+}
+
+/** A name as given, without the trailing dot (the wire form has none). */
+function asGiven(name: string): string {
+  return name.replace(/\.$/, '');
 }
 
 function canonical(name: string): string {
