@@ -12,6 +12,7 @@ import { nameLimitFindings } from '../policy/name-limits';
 import { policyHostName } from '../policy/records';
 import { POLICY_OBJECT_KEY } from './mta-sts';
 import { acknowledgeNag } from './private/nag';
+import { addOutputs } from './private/outputs';
 import { SECURE_BUCKET_PROPS } from './private/secure-bucket';
 
 /** The origin id of the bucket in the multi-tenant distribution. */
@@ -50,14 +51,16 @@ export interface MtaStsHostingDomainOptions {
    * The Route 53 hosted zone of the domain: the certificate is validated in it (when
    * `certificate` is not given) and the A and AAAA alias records of `mta-sts.<domain>` are made
    * in it, pointing at the hosting's routing endpoint.
-   * @default - no records are made; `certificate` is then required and the user points
-   * `mta-sts.<domain>` at `routingEndpoint` themselves
+   * @default - the domain's DNS is elsewhere: no records are made, the user points
+   * `mta-sts.<domain>` at `routingEndpoint` with a CNAME, and without `certificate` the tenant
+   * gets a CloudFront-managed certificate validated through that CNAME
    */
   readonly hostedZone?: route53.IHostedZone;
 
   /**
    * The certificate of `mta-sts.<domain>`, from us-east-1.
-   * @default - a certificate DNS-validated in `hostedZone`; only possible when the stack is in us-east-1
+   * @default - with `hostedZone`, a certificate DNS-validated in it (only possible when the stack
+   * is in us-east-1); without, a CloudFront-managed certificate (see `MtaStsHostedDomain`)
    */
   readonly certificate?: acm.ICertificate;
 
@@ -74,6 +77,25 @@ export interface MtaStsHostingDomainOptions {
 /**
  * One mail domain served by an `MtaStsHosting`: its distribution tenant, its certificate and,
  * when its zone is in Route 53, its alias records. Made by `MtaStsHosting.addDomain`.
+ *
+ * The tenant's certificate is, in this order: the given `certificate` (the tenant's
+ * `Customizations.Certificate`); with `hostedZone`, an ACM certificate DNS-validated in that
+ * zone (the same); otherwise (DNS at another provider) a CloudFront-managed certificate,
+ * requested by the tenant itself (`ManagedCertificateRequest`, no `Customizations.Certificate`:
+ * the managed certificate is the tenant's, and the customizations keep only what a tenant may
+ * override, geo restrictions and a web ACL, none set here). What CloudFront documents for it:
+ * - the certificate is an ACM certificate of this account, HTTP-validated, usable with
+ *   CloudFront only, its key not exportable; it counts against the account's ACM quota like any
+ *   other, and its common name `mta-sts.<domain>` has ACM's 64-character limit;
+ * - `ValidationTokenHost: cloudfront`: CloudFront serves the validation token itself, which
+ *   needs `mta-sts.<domain>` to resolve to CloudFront (the CNAME to `routingEndpoint`) — so
+ *   that CNAME is the first record the user makes; renewals then run through CloudFront for as
+ *   long as the CNAME stays (`self-hosted` would serve the token from elsewhere: not needed for
+ *   a name nobody used before);
+ * - `CertificateTransparencyLoggingPreference: enabled`, as ACM's default: senders' TLS
+ *   libraries may refuse a certificate without SCTs.
+ *
+ * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/managed-cloudfront-certificates.html
  */
 export class MtaStsHostedDomain extends Construct {
   /** The normalised mail domain. */
@@ -84,8 +106,11 @@ export class MtaStsHostedDomain extends Construct {
   public readonly policyObjectKey: string;
   /** The distribution tenant serving `mta-sts.<domainName>`. */
   public readonly tenant: cloudfront.CfnDistributionTenant;
-  /** The certificate of `mta-sts.<domainName>`. */
-  public readonly certificate: acm.ICertificate;
+  /**
+   * The certificate of `mta-sts.<domainName>`; undefined when the tenant has a CloudFront-managed
+   * certificate (no `hostedZone` and no `certificate`: see the class).
+   */
+  public readonly certificate?: acm.ICertificate;
   /** The A alias record of `mta-sts.<domainName>`, when a hosted zone is given. */
   public readonly aliasRecord?: route53.ARecord;
   /** The AAAA alias record of `mta-sts.<domainName>`, when a hosted zone is given. */
@@ -103,10 +128,11 @@ export class MtaStsHostedDomain extends Construct {
     this.policyObjectKey = hostingObjectKey(domainName);
     this.certificate =
       options.certificate ??
-      new acm.Certificate(this, 'Certificate', {
-        domainName: this.policyHostName,
-        validation: acm.CertificateValidation.fromDns(options.hostedZone),
-      });
+      (options.hostedZone &&
+        new acm.Certificate(this, 'Certificate', {
+          domainName: this.policyHostName,
+          validation: acm.CertificateValidation.fromDns(options.hostedZone),
+        }));
 
     this.tenant = new cloudfront.CfnDistributionTenant(this, 'Tenant', {
       distributionId: hosting.distributionId,
@@ -118,7 +144,11 @@ export class MtaStsHostedDomain extends Construct {
       parameters: [{ name: MtaStsHosting.DOMAIN_PARAMETER, value: domainName }],
       // The tenant's own certificate. The security policy is the distribution's (see there):
       // tenant customizations carry a certificate ARN, geo restrictions and a web ACL, no policy.
-      customizations: { certificate: { arn: this.certificate.certificateArn } },
+      customizations: this.certificate && { certificate: { arn: this.certificate.certificateArn } },
+      // Or CloudFront's, validated through the user's CNAME to the routing endpoint (see the class).
+      managedCertificateRequest: this.certificate
+        ? undefined
+        : { validationTokenHost: 'cloudfront', primaryDomainName: this.policyHostName, certificateTransparencyLoggingPreference: 'enabled' },
     });
 
     if (options.hostedZone) {
@@ -214,6 +244,8 @@ export class MtaStsHosting extends Construct {
       ipv6Enabled: true,
     });
     this.routingEndpoint = this.connectionGroup.attrRoutingEndpoint;
+    // Read by `mta-sts records` for the CNAMEs of domains on external DNS.
+    addOutputs(this, { routingEndpoint: this.routingEndpoint });
 
     this.distribution = new cloudfront.CfnDistribution(this, 'Distribution', { distributionConfig: this.distributionConfig(bucket, comment, props.certificate) });
     if (!props.certificate) {
@@ -251,7 +283,8 @@ export class MtaStsHosting extends Construct {
   /**
    * Serves `https://mta-sts.<domainName>/.well-known/mta-sts.txt` from the object
    * `<domainName>/.well-known/mta-sts.txt`: makes the domain's distribution tenant, its
-   * certificate (unless given) and, with `hostedZone`, its A and AAAA alias records. The
+   * certificate (unless given: DNS-validated in `hostedZone`, or without a zone
+   * CloudFront-managed) and, with `hostedZone`, its A and AAAA alias records. The
    * construct id of the domain is the normalised domain name, so adding or removing other
    * domains never changes its logical ids.
    *
@@ -364,16 +397,8 @@ export class MtaStsHosting extends Construct {
         error('domain-outside-zone', 'hostedZone', `\`domainName\` "${domain}" is not in the hosted zone "${zone.zoneName}": give the zone that holds the domain (its apex or a parent)`),
       );
     }
-    if (!zone && !options.certificate) {
-      findings.push(
-        error(
-          'hosting-external-dns-not-supported',
-          'hostedZone',
-          `\`domainName\` "${domain}" has neither \`hostedZone\` nor \`certificate\`: give the Route 53 zone of the domain, or a us-east-1 certificate for "${policyHostName(domain)}" (domains on another DNS provider are not supported yet)`,
-        ),
-      );
-    }
-    if (!options.certificate) findings.push(...certificateRegionFindings(domain, Stack.of(options.scope ?? this).region));
+    // Without a zone, the certificate is CloudFront-managed: no region constraint on this stack.
+    if (zone && !options.certificate) findings.push(...certificateRegionFindings(domain, Stack.of(options.scope ?? this).region));
     if (options.scope && !Token.isUnresolved(Stack.of(options.scope).account) && !Token.isUnresolved(Stack.of(this).account) && Stack.of(options.scope).account !== Stack.of(this).account) {
       findings.push(
         error(

@@ -6,7 +6,8 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { isWithinZone, normalizeHostname } from '../policy/domain-name';
+import { DelegatedRecord, delegatedName, delegatedRecords, delegationFindings, DelegatedRecordKind, renderZoneLines } from '../policy/delegation';
+import { canonicalHost, isWithinZone, normalizeHostname } from '../policy/domain-name';
 import { error, Finding, Severity, throwOnErrors } from '../policy/findings';
 import { MtaStsMode } from '../policy/mode';
 import { nameLimitFindings } from '../policy/name-limits';
@@ -19,6 +20,10 @@ import { acknowledgeNag } from './private/nag';
 import { PolicyPublisherProvider } from './private/policy-publisher-provider';
 import { SECURE_BUCKET_PROPS } from './private/secure-bucket';
 import { addOutputs } from './private/outputs';
+
+// The CNAMEs of a domain on external DNS are part of the construct API (`delegatedRecords`).
+export { DelegatedRecordKind } from '../policy/delegation';
+export type { DelegatedRecord } from '../policy/delegation';
 
 /** The object key senders fetch (RFC 8461 section 3.3). */
 export const POLICY_OBJECT_KEY = '.well-known/mta-sts.txt';
@@ -58,9 +63,24 @@ export interface MtaStsProps {
 
   /**
    * The Route 53 hosted zone that holds the domain's records. The domain must be the zone's
-   * apex or a name below it.
+   * apex or a name below it. Give exactly one of `hostedZone` and `delegationZone`.
+   * @default - none: `delegationZone` is then required (the domain's DNS is at another provider)
    */
-  readonly hostedZone: route53.IHostedZone;
+  readonly hostedZone?: route53.IHostedZone;
+
+  /**
+   * The Route 53 zone of yours that holds this domain's TXT records when the domain's DNS is at
+   * another provider (not in Route 53): the `_mta-sts` record is made at
+   * `_mta-sts.<domainName>.<zone>` and the `_smtp._tls` record at
+   * `_smtp._tls.<domainName>.<zone>`, and the user makes three CNAMEs once at their provider
+   * (`mta-sts`, `_smtp._tls`, `_mta-sts` of the domain: see `delegatedRecords` and the stack
+   * outputs); every later policy change is a deploy. Requires `hosting` (a distribution tenant
+   * gets a CloudFront-managed certificate, validated through the `mta-sts` CNAME, when
+   * `certificate` is not given). The zone must not be the domain or inside it.
+   * @default - none: `hostedZone` is then required
+   * @see https://www.rfc-editor.org/rfc/rfc8461#section-8.2
+   */
+  readonly delegationZone?: route53.IHostedZone;
 
   /**
    * The policy mode. Start with `TESTING`, read the TLS-RPT reports, then promote to `ENFORCE`.
@@ -89,7 +109,8 @@ export interface MtaStsProps {
 
   /**
    * The certificate for `mta-sts.<domainName>`, from us-east-1.
-   * @default - a DNS-validated certificate is created; only possible when the stack is in us-east-1
+   * @default - with `hostedZone`, a DNS-validated certificate is created (only possible when the
+   * stack is in us-east-1); with `delegationZone`, the tenant gets a CloudFront-managed certificate
    */
   readonly certificate?: acm.ICertificate;
 
@@ -120,9 +141,10 @@ export interface MtaStsProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * The deploy-time check of the zone's MX records against `mx`. Its Lambda needs
-   * `route53:ListResourceRecordSets` on the hosted zone (granted) and reads the MX records at
-   * `domainName` of exactly that zone.
+   * The deploy-time check of the zone's MX records against `mx`. With `hostedZone`, its Lambda
+   * needs `route53:ListResourceRecordSets` on the hosted zone (granted) and reads the MX records
+   * at `domainName` of exactly that zone; with `delegationZone`, it reads them through DNS (no
+   * Route 53 grant), and a DNS failure under `FAIL` fails the deploy (retry it).
    * @default - MxGuard.FAIL for enforce, MxGuard.REPORT for testing, MxGuard.OFF for none
    */
   readonly mxGuard?: MxGuard;
@@ -173,8 +195,11 @@ export class MtaSts extends Construct {
   public readonly bucket: s3.IBucket;
   /** The CloudFront distribution serving `mta-sts.<domainName>`. */
   public readonly distribution: cloudfront.IDistribution;
-  /** The certificate of `mta-sts.<domainName>`. */
-  public readonly certificate: acm.ICertificate;
+  /**
+   * The certificate of `mta-sts.<domainName>`; undefined with `delegationZone` and no
+   * `certificate` (the tenant's certificate is then CloudFront-managed, not an ACM resource here).
+   */
+  public readonly certificate?: acm.ICertificate;
   /**
    * The publication of the policy object: a custom resource that writes the object, then
    * invalidates its CloudFront path and waits for the invalidation to complete.
@@ -184,10 +209,16 @@ export class MtaSts extends Construct {
   public readonly mtaStsRecord: route53.TxtRecord;
   /** The `_smtp._tls` TXT record, when destinations are given. */
   public readonly tlsRptRecord?: route53.TxtRecord;
-  /** The A alias record of `mta-sts.<domainName>`. */
-  public readonly aliasRecord: route53.ARecord;
-  /** The AAAA alias record of `mta-sts.<domainName>`. */
-  public readonly aliasRecordIpv6: route53.AaaaRecord;
+  /** The A alias record of `mta-sts.<domainName>`; undefined with `delegationZone` (the user's CNAME instead). */
+  public readonly aliasRecord?: route53.ARecord;
+  /** The AAAA alias record of `mta-sts.<domainName>`; undefined with `delegationZone` (the user's CNAME instead). */
+  public readonly aliasRecordIpv6?: route53.AaaaRecord;
+  /**
+   * With `delegationZone`: the CNAMEs the user makes once at the domain's DNS provider, in the
+   * order to make them (the policy host's target is the hosting's routing endpoint, a token
+   * until deploy); also stack outputs, one zone-file line each. Undefined with `hostedZone`.
+   */
+  public readonly delegatedRecords?: DelegatedRecord[];
   /** The MX guard custom resource (its data holds `Verdict` and `Report`); undefined with `MxGuard.OFF`. */
   public readonly mxGuardResource?: CustomResource;
 
@@ -201,16 +232,7 @@ export class MtaSts extends Construct {
       // Before CDK's own certificate check, whose message names neither the prop nor the fix.
       findings.push(...nameLimitFindings(domain.name, { createsCertificate: !props.certificate, publishesTlsRpt: props.tlsRptDestinations !== undefined }));
     }
-    const zoneName = props.hostedZone.zoneName;
-    if (domain.name && !Token.isUnresolved(zoneName) && !isWithinZone(domain.name, zoneName)) {
-      findings.push(
-        error(
-          'domain-outside-zone',
-          'domainName',
-          `\`domainName\` "${domain.name}" is not in the hosted zone "${zoneName}": give the zone that holds the domain (its apex or a parent)`,
-        ),
-      );
-    }
+    findings.push(...zoneFindings(props, domain.name));
     const maxAge = props.maxAge;
     const maxAgeSeconds = maxAge === undefined ? undefined : maxAge.toSeconds({ integral: false });
     let policy: MtaStsPolicy | undefined;
@@ -222,7 +244,8 @@ export class MtaSts extends Construct {
     if (props.tlsRptDestinations !== undefined && props.tlsRptDestinations.length === 0) {
       findings.push(error('tlsrpt-empty', 'tlsRptDestinations', '`tlsRptDestinations` is empty: give at least one destination, or leave the prop out to publish no TLS-RPT record'));
     }
-    if (!props.certificate) {
+    // With `delegationZone`, the tenant's certificate is CloudFront's: no region constraint.
+    if (!props.certificate && !props.delegationZone) {
       findings.push(...certificateRegionFindings(Stack.of(this).region));
     }
     if (props.hosting) findings.push(...hostingPropFindings(props));
@@ -262,14 +285,17 @@ export class MtaSts extends Construct {
     if (props.hosting) {
       // Shared hosting: the domain's tenant, certificate and aliases, under this construct.
       const hosted = props.hosting.addDomain(this.domainName, { hostedZone: props.hostedZone, certificate: props.certificate, scope: this });
+      if (props.delegationZone) {
+        this.delegatedRecords = delegatedRecords(this.domainName, zoneNameOf(props.delegationZone), { routingEndpoint: props.hosting.routingEndpoint, publishesTlsRpt: props.tlsRptDestinations !== undefined });
+      }
       this.bucket = props.hosting.bucket;
       this.certificate = hosted.certificate;
       this.distribution = cloudfront.Distribution.fromDistributionAttributes(this, 'HostingDistribution', {
         distributionId: props.hosting.distributionId,
         domainName: props.hosting.routingEndpoint,
       });
-      this.aliasRecord = hosted.aliasRecord!;
-      this.aliasRecordIpv6 = hosted.aliasRecordIpv6!;
+      this.aliasRecord = hosted.aliasRecord;
+      this.aliasRecordIpv6 = hosted.aliasRecordIpv6;
       publisher.grantPublishHosting(props.hosting);
       target = { ObjectKey: hosted.policyObjectKey, DistributionTenantId: hosted.tenant.attrId, InvalidationPath: `/${POLICY_OBJECT_KEY}`, RetainOnDelete: 'false' };
     } else {
@@ -280,17 +306,20 @@ export class MtaSts extends Construct {
       ]);
       this.bucket = bucket;
 
-      this.certificate =
+      // Validated: without `hosting` there is a `hostedZone`.
+      const hostedZone = props.hostedZone!;
+      const certificate =
         props.certificate ??
         new acm.Certificate(this, 'Certificate', {
           domainName: host,
-          validation: acm.CertificateValidation.fromDns(props.hostedZone),
+          validation: acm.CertificateValidation.fromDns(hostedZone),
         });
+      this.certificate = certificate;
 
       const distribution = new cloudfront.Distribution(this, 'Distribution', {
         comment: `MTA-STS policy of ${this.domainName}`,
         domainNames: [host],
-        certificate: this.certificate,
+        certificate,
         minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
         sslSupportMethod: cloudfront.SSLMethod.SNI,
         httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
@@ -316,8 +345,8 @@ export class MtaSts extends Construct {
       publisher.grantPublish(bucket, POLICY_OBJECT_KEY, distribution);
       target = { ObjectKey: POLICY_OBJECT_KEY, DistributionId: distribution.distributionId, RetainOnDelete: removalPolicy === RemovalPolicy.DESTROY ? 'false' : 'true' };
       const aliasTarget = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(distribution));
-      this.aliasRecord = new route53.ARecord(this, 'AliasRecord', { zone: props.hostedZone, recordName: `${host}.`, target: aliasTarget });
-      this.aliasRecordIpv6 = new route53.AaaaRecord(this, 'AliasRecordIpv6', { zone: props.hostedZone, recordName: `${host}.`, target: aliasTarget });
+      this.aliasRecord = new route53.ARecord(this, 'AliasRecord', { zone: hostedZone, recordName: `${host}.`, target: aliasTarget });
+      this.aliasRecordIpv6 = new route53.AaaaRecord(this, 'AliasRecordIpv6', { zone: hostedZone, recordName: `${host}.`, target: aliasTarget });
     }
 
     // Publication: the object, then an invalidation of its path that the resource waits for.
@@ -350,10 +379,13 @@ export class MtaSts extends Construct {
     }
 
     const ttl = props.recordTtl ?? Duration.minutes(5);
+    // With a delegation zone, the records the user's CNAMEs point at; else the domain's own.
+    const recordZone = (props.hostedZone ?? props.delegationZone)!;
+    const recordName = (name: string) => `${props.delegationZone ? delegatedName(name, zoneNameOf(props.delegationZone)) : name}.`;
 
     this.mtaStsRecord = new route53.TxtRecord(this, 'MtaStsRecord', {
-      zone: props.hostedZone,
-      recordName: `${mtaStsRecordName(this.domainName)}.`,
+      zone: recordZone,
+      recordName: recordName(mtaStsRecordName(this.domainName)),
       values: [renderMtaStsRecord(this.policyId)],
       ttl,
     });
@@ -362,15 +394,80 @@ export class MtaSts extends Construct {
 
     if (props.tlsRptDestinations) {
       this.tlsRptRecord = new route53.TxtRecord(this, 'TlsRptRecord', {
-        zone: props.hostedZone,
-        recordName: `${tlsRptRecordName(this.domainName)}.`,
+        zone: recordZone,
+        recordName: recordName(tlsRptRecordName(this.domainName)),
         values: [renderTlsRptRecord(props.tlsRptDestinations)],
         ttl,
       });
     }
     // With a hosting, its bucket and distribution are shared: one output per domain, not three.
     addOutputs(this, props.hosting ? { policyUrl: this.policyUrl } : { policyUrl: this.policyUrl, policyBucket: this.bucket.bucketName, distribution: this.distribution.distributionId });
+    if (this.delegatedRecords) addOutputs(this, cnameOutputs(this.delegatedRecords));
   }
+}
+
+/** A zone's name as records are named here: lower case without the trailing dot (a token as it is). */
+function zoneNameOf(zone: route53.IHostedZone): string {
+  return Token.isUnresolved(zone.zoneName) ? zone.zoneName : canonicalHost(zone.zoneName);
+}
+
+/** The output key of each kind of CNAME a domain on external DNS needs. */
+const CNAME_OUTPUT_KEYS = {
+  [DelegatedRecordKind.POLICY_HOST]: 'cnamePolicyHost',
+  [DelegatedRecordKind.TLS_RPT]: 'cnameTlsRpt',
+  [DelegatedRecordKind.MTA_STS]: 'cnameMtaSts',
+} as const;
+
+/** One output value per CNAME: its zone-file line (the routing endpoint a token until deploy). */
+function cnameOutputs(records: DelegatedRecord[]): Partial<Record<(typeof CNAME_OUTPUT_KEYS)[DelegatedRecordKind], string>> {
+  const lines = renderZoneLines(records);
+  return Object.fromEntries(records.map((r, i) => [CNAME_OUTPUT_KEYS[r.kind], lines[i]]));
+}
+
+/**
+ * The findings on where the domain's records go: exactly one of `hostedZone` and
+ * `delegationZone`; the domain inside `hostedZone`; `delegationZone` only with `hosting`, and
+ * not inside the domain.
+ */
+function zoneFindings(props: MtaStsProps, domain: string | undefined): Finding[] {
+  const { hostedZone, delegationZone } = props;
+  if (!hostedZone && !delegationZone) {
+    return [
+      error(
+        'zone-missing',
+        'hostedZone',
+        '`hostedZone` and `delegationZone` are both missing: give `hostedZone`, the Route 53 zone of the domain, or, when the domain\'s DNS is at another provider, `delegationZone` (a Route 53 zone of yours for its TXT records) with `hosting`',
+      ),
+    ];
+  }
+  if (hostedZone && delegationZone) {
+    return [
+      error(
+        'zone-both',
+        'delegationZone',
+        '`hostedZone` and `delegationZone` are both given: give `hostedZone` alone when the domain is in Route 53, or `delegationZone` alone when its DNS is at another provider',
+      ),
+    ];
+  }
+  const findings: Finding[] = [];
+  if (delegationZone && !props.hosting) {
+    findings.push(
+      error(
+        'delegation-needs-hosting',
+        'delegationZone',
+        '`delegationZone` is given without `hosting`: a domain on another DNS provider is served by a shared hosting\'s distribution tenant (whose CloudFront-managed certificate is validated through the mta-sts CNAME): add `hosting` (an MtaStsHosting), or give `hostedZone` if the domain is in Route 53',
+      ),
+    );
+  }
+  if (domain && delegationZone && !Token.isUnresolved(delegationZone.zoneName)) {
+    findings.push(...delegationFindings(domain, zoneNameOf(delegationZone), 'delegationZone'));
+  }
+  if (domain && hostedZone && !Token.isUnresolved(hostedZone.zoneName) && !isWithinZone(domain, hostedZone.zoneName)) {
+    findings.push(
+      error('domain-outside-zone', 'domainName', `\`domainName\` "${domain}" is not in the hosted zone "${hostedZone.zoneName}": give the zone that holds the domain (its apex or a parent)`),
+    );
+  }
+  return findings;
 }
 
 /** The MX guard of a mode when `mxGuard` is not given. */

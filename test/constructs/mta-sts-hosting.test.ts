@@ -140,7 +140,7 @@ describe('MtaStsHosting.addDomain', () => {
       Domains: [`mta-sts.d${i}.example`],
       Enabled: true,
       Parameters: [{ Name: HOSTING_DOMAIN_PARAMETER, Value: `d${i}.example` }],
-      Customizations: { Certificate: { Arn: stack.resolve(d.certificate.certificateArn) } },
+      Customizations: { Certificate: { Arn: stack.resolve(d.certificate!.certificateArn) } },
     });
     expect(d.policyObjectKey).toBe(`d${i}.example/.well-known/mta-sts.txt`);
   });
@@ -190,6 +190,38 @@ describe('MtaStsHosting.addDomain', () => {
       Customizations: { Certificate: { Arn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc' } },
     });
     expect(d.aliasRecord).toBeUndefined();
+  });
+
+  test('neither zone nor certificate (DNS elsewhere): a CloudFront-managed certificate, validated by CloudFront, no ACM resource, no region constraint', () => {
+    const app = new App({ context: STRICT });
+    const s = new Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const h = new MtaStsHosting(s, 'Hosting');
+    const d = h.addDomain('Example.COM');
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    t.resourceCountIs('AWS::Route53::RecordSet', 0);
+    t.hasResourceProperties('AWS::CloudFront::DistributionTenant', {
+      Domains: ['mta-sts.example.com'],
+      ManagedCertificateRequest: { ValidationTokenHost: 'cloudfront', PrimaryDomainName: 'mta-sts.example.com', CertificateTransparencyLoggingPreference: 'enabled' },
+      Customizations: Match.absent(),
+    });
+    expect(d.certificate).toBeUndefined();
+    expect(d.aliasRecord).toBeUndefined();
+  });
+
+  test('a given certificate wins over the managed one', () => {
+    const { template } = make(0, (stack, hosting) => {
+      hosting.addDomain('example.com', { certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:111111111111:certificate/abc') });
+    });
+    template.hasResourceProperties('AWS::CloudFront::DistributionTenant', { ManagedCertificateRequest: Match.absent(), Customizations: Match.objectLike({ Certificate: Match.anyValue() }) });
+  });
+
+  test('the routing endpoint is a stack output with its stable description', () => {
+    const { stack, hosting, template } = make(1);
+    const outputs = Object.values(template.findOutputs('*'));
+    const routing = outputs.filter((o) => String(o.Description).startsWith('cdk-mta-sts: hosting routing endpoint'));
+    expect(routing).toHaveLength(1);
+    expect(routing[0].Value).toEqual(stack.resolve(hosting.routingEndpoint));
   });
 
   test("a domain's logical ids do not change when other domains are added before it", () => {
@@ -291,9 +323,10 @@ describe('MtaStsHosting bad input', () => {
     expect(() => hosting.addDomain('example.com', { hostedZone: zoneOf(stack, 'example.org') })).toThrow(/"example.com" is not in the hosted zone "example.org"/);
   });
 
-  test('neither zone nor certificate (external DNS not wired yet)', () => {
-    const { hosting } = fresh();
-    expect(() => hosting.addDomain('example.com')).toThrow(/has neither `hostedZone` nor `certificate`.*not supported yet/);
+  test('a managed certificate keeps the 64-character limit of a certificate name', () => {
+    const { hosting } = fresh('eu-west-1');
+    const long = `${'a'.repeat(50)}.example.com`;
+    expect(() => hosting.addDomain(long)).toThrow(/of 70 characters, more than the 64 ACM allows/);
   });
 
   test('a certificate to make outside us-east-1', () => {

@@ -116,10 +116,12 @@ describe('MxGuard IAM', () => {
     const { stack, hostedZone, template } = make({ mode: MtaStsMode.ENFORCE });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          { Action: 'route53:ListResourceRecordSets', Effect: 'Allow', Resource: stack.resolve(hostedZone.hostedZoneArn) },
-          { Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } },
-        ]),
+        Statement: Match.arrayWith([{ Action: 'route53:ListResourceRecordSets', Effect: 'Allow', Resource: stack.resolve(hostedZone.hostedZoneArn) }]),
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([{ Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } }]),
       },
     });
     // No Route 53 or CloudFormation action on "*" anywhere.

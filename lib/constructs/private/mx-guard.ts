@@ -12,7 +12,8 @@ const PROVIDER_ID = 'CdkMtaStsMxGuard';
 /**
  * The Lambda function behind every MX guard of a stack: one per stack. Its role may list the
  * record sets of exactly the hosted zones of the stack's domains (one statement, one ARN per
- * zone) and read the status of exactly its own stack (to never fail a rollback).
+ * zone, made with the first zone: a stack whose domains are all on external DNS, read through
+ * DNS, has none) and read the status of exactly its own stack (to never fail a rollback).
  */
 export class MxGuardProvider extends StackSingletonFunction {
   /** The provider of `scope`'s stack, created on first use. */
@@ -20,7 +21,7 @@ export class MxGuardProvider extends StackSingletonFunction {
     return StackSingletonFunction.singleton(scope, PROVIDER_ID, (stack, id) => new MxGuardProvider(stack, id));
   }
 
-  private readonly zoneStatement: iam.PolicyStatement;
+  private zoneStatement?: iam.PolicyStatement;
   private readonly zones = new Set<string>();
 
   private constructor(scope: Stack, id: string) {
@@ -30,8 +31,6 @@ export class MxGuardProvider extends StackSingletonFunction {
       // Route 53 throttling is retried with backoff for about a minute (ROUTE53_MAX_ATTEMPTS).
       timeout: Duration.minutes(3),
     });
-    this.zoneStatement = new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'] });
-    this.role.addToPrincipalPolicy(this.zoneStatement);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [scope.stackId] }));
   }
 
@@ -40,14 +39,21 @@ export class MxGuardProvider extends StackSingletonFunction {
     const key = JSON.stringify(Stack.of(this).resolve(zone.hostedZoneArn));
     if (this.zones.has(key)) return;
     this.zones.add(key);
+    if (!this.zoneStatement) {
+      this.zoneStatement = new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'] });
+      this.role.addToPrincipalPolicy(this.zoneStatement);
+    }
     this.zoneStatement.addResources(zone.hostedZoneArn);
   }
 }
 
 /** What `addMxGuard` needs. */
 export interface MxGuardResourceProps {
-  /** The zone whose MX records are read (granted to the provider's role). */
-  readonly hostedZone: route53.IHostedZone;
+  /**
+   * The zone whose MX records are read (granted to the provider's role).
+   * @default - the domain's DNS is elsewhere: its MX records are read through DNS (`MxSource: dns`)
+   */
+  readonly hostedZone?: route53.IHostedZone;
   /** The normalised mail domain. */
   readonly domainName: string;
   /** The policy about to be published. */
@@ -56,9 +62,15 @@ export interface MxGuardResourceProps {
   readonly mode: MxGuard.FAIL | MxGuard.REPORT;
 }
 
+/** The `MxSource` property of a guard that reads the MX records through DNS (absent: Route 53). */
+export const MX_SOURCE_DNS = 'dns';
+
 /**
  * Adds the MX guard custom resource (construct id `MxGuard`) to `scope`: checks, at deploy
- * time, the zone's MX records at the domain against the policy's mx patterns.
+ * time, the zone's MX records at the domain against the policy's mx patterns. Without a
+ * hosted zone (a domain on external DNS), the guard reads them through DNS instead: property
+ * `MxSource: dns` and no `HostedZoneId`, and no Route 53 grant. A guard of a Route 53 zone has
+ * no `MxSource` (its properties, so its deployed resources, stay as they were).
  *
  * Its properties hold the policy id and the patterns, so CloudFormation re-runs it whenever the
  * policy changes; a change of the live MX records alone is not seen before the next policy
@@ -66,12 +78,12 @@ export interface MxGuardResourceProps {
  */
 export function addMxGuard(scope: Construct, props: MxGuardResourceProps): CustomResource {
   const provider = MxGuardProvider.of(scope);
-  provider.grantRead(props.hostedZone);
+  if (props.hostedZone) provider.grantRead(props.hostedZone);
   const resource = new CustomResource(scope, 'MxGuard', {
     serviceToken: provider.function.functionArn,
     resourceType: 'Custom::MtaStsMxGuard',
     properties: {
-      HostedZoneId: props.hostedZone.hostedZoneId,
+      ...(props.hostedZone ? { HostedZoneId: props.hostedZone.hostedZoneId } : { MxSource: MX_SOURCE_DNS }),
       DomainName: props.domainName,
       GuardMode: props.mode,
       PolicyMode: props.policy.mode,

@@ -12,6 +12,11 @@ export const OUTPUT_DESCRIPTIONS = {
   reportBucket: 'cdk-mta-sts: TLS-RPT report bucket',
   reportEndpoint: 'cdk-mta-sts: TLS-RPT HTTPS endpoint',
   reportAddress: 'cdk-mta-sts: TLS-RPT email address',
+  // A domain on external DNS: the zone-file line of each CNAME the user makes once.
+  cnamePolicyHost: 'cdk-mta-sts: CNAME to create at the DNS provider: mta-sts',
+  cnameTlsRpt: 'cdk-mta-sts: CNAME to create at the DNS provider: _smtp._tls',
+  cnameMtaSts: 'cdk-mta-sts: CNAME to create at the DNS provider: _mta-sts',
+  routingEndpoint: 'cdk-mta-sts: hosting routing endpoint',
 } as const;
 
 /** Adds one output per defined value under `scope`, each with its stable description. */
