@@ -4,7 +4,7 @@
 // count and the fix before CDK fails with a stack trace.
 import { MtaStsMode } from '../policy/mode';
 import { renderTlsRptRecord } from '../policy/records';
-import { type ResolvedDomain, type ResolvedStage, StageHosting } from './stage-config';
+import { DomainDns, type ResolvedDomain, type ResolvedStage, StageHosting } from './stage-config';
 
 /** CloudFront's certificates live here: a stage elsewhere gets us-east-1 certificate stacks. */
 export const CERTIFICATE_REGION = 'us-east-1';
@@ -17,6 +17,9 @@ export const MAX_STACK_RESOURCES = 500;
  * file as synthesized). Taken as 1 000 000 bytes, the lower reading of "1 MB".
  */
 export const MAX_TEMPLATE_BYTES = 1_000_000;
+
+/** CloudFormation: at most 200 outputs in a template. */
+export const MAX_STACK_OUTPUTS = 200;
 
 /** PascalCase of a stage or group name, for stack ids. */
 export function pascalName(name: string): string {
@@ -64,14 +67,16 @@ export const MAX_ACCOUNT_ROLES = 1000;
 
 /**
  * The IAM roles a stage's stacks make (the collector and monitor aside): per domain stack its
- * publisher and, with a domain in testing or enforce, its MX guard; outside us-east-1 also the
- * reader of the certificates' cross-region references and their writer in the certificate stack
- * (the same pair for a shared hosting and its certificate).
+ * publisher and, with a domain in testing or enforce, its MX guard (also for a domain on external
+ * DNS: its guard reads the MX through DNS, with no Route 53 grant, but it is a Lambda with a
+ * role); outside us-east-1 also the reader of the certificates' cross-region references and their
+ * writer in the certificate stack, for a stack with a Route 53 domain (an external domain's
+ * certificate is CloudFront-managed), and the same pair for a shared hosting and its certificate.
  */
 export function estimateStageRoles(stage: ResolvedStage): number {
   const crossRegion = stage.region === CERTIFICATE_REGION ? 0 : 2;
   let roles = stage.hosting === StageHosting.SHARED ? crossRegion : 0;
-  for (const domains of groupsOf(stage).values()) roles += 1 + (domains.some(hasMxGuard) ? 1 : 0) + crossRegion;
+  for (const domains of groupsOf(stage).values()) roles += 1 + (domains.some(hasMxGuard) ? 1 : 0) + (domains.some(hasCertificate) ? crossRegion : 0);
   return roles;
 }
 
@@ -89,7 +94,9 @@ const RESOURCES = {
   perDomain: 8,
   /** On a shared hosting: DistributionTenant, PolicyDeployment, A, AAAA, `_mta-sts` TXT. */
   perSharedDomain: 5,
-  /** The certificate, in the domain stack when the stage is in us-east-1. */
+  /** On external DNS: DistributionTenant, PolicyDeployment, `_mta-sts` TXT (no alias records: the user's CNAME). */
+  perExternalDomain: 3,
+  /** The certificate, in the domain stack when the stage is in us-east-1 (none on external DNS: CloudFront-managed). */
   certificate: 1,
   /** The MX guard resource (modes testing and enforce). */
   mxGuard: 1,
@@ -99,8 +106,20 @@ const RESOURCES = {
   publisher: 4,
   /** Per stack with an MX guard: its LogGroup, Role, Policy and Function. */
   mxGuardProvider: 4,
-  /** Per stack outside us-east-1: the cross-region reader of the certificate ARNs. */
+  /** Per stack outside us-east-1 with a Route 53 domain: the cross-region reader of the certificate ARNs. */
   crossRegionReader: 3,
+};
+
+/** What one domain adds to its stack's outputs (counted exactly). */
+const OUTPUTS = {
+  /** Policy URL, bucket and distribution id. */
+  perDomain: 3,
+  /** The policy URL. */
+  perSharedDomain: 1,
+  /** The policy URL and the zone-file lines of the `mta-sts` and `_mta-sts` CNAMEs. */
+  perExternalDomain: 3,
+  /** On external DNS, the zone-file line of the `_smtp._tls` CNAME. */
+  externalTlsRpt: 1,
 };
 
 /**
@@ -127,6 +146,12 @@ const BYTES = {
   perDomain: 8_800,
   /** On a shared hosting: the tenant instead of the bucket, its policy and the distribution; one output. */
   perSharedDomain: SHARED_DOMAIN_BYTES,
+  /** On external DNS: the tenant without certificate or alias records; the policy URL and two CNAME outputs. */
+  perExternalDomain: 2_500,
+  /** On external DNS: the delegation zone's name, in the TXT record names and the CNAME outputs (twice more with TLS-RPT). */
+  perDelegationZoneChar: 2.2,
+  /** On external DNS: the `_smtp._tls` CNAME output. */
+  externalTlsRptOutput: 350,
   /** Per stack on a shared hosting: the publisher's grant of the hosting (imports of its bucket). */
   sharedHostingGrant: 1_000,
   perDomainNameChar: 44,
@@ -144,26 +169,46 @@ export interface StackEstimate {
   readonly domains: number;
   readonly resources: number;
   readonly templateBytes: number;
+  /** The stack's outputs (each domain's: see the constructs' stack outputs). */
+  readonly outputs: number;
 }
 
 function hasMxGuard(d: ResolvedDomain): boolean {
   return d.policy.mode !== MtaStsMode.NONE;
 }
 
+/** Whether the domain has an ACM certificate (a Route 53 domain; an external one's is CloudFront-managed). */
+function hasCertificate(d: ResolvedDomain): boolean {
+  return d.dns !== DomainDns.EXTERNAL;
+}
+
 function domainResources(d: ResolvedDomain, inStackCertificate: boolean, shared: boolean): number {
-  return (shared ? RESOURCES.perSharedDomain : RESOURCES.perDomain) + (inStackCertificate ? RESOURCES.certificate : 0) + (hasMxGuard(d) ? RESOURCES.mxGuard : 0) + (d.tlsRpt.length > 0 ? RESOURCES.tlsRptRecord : 0);
+  const base = d.dns === DomainDns.EXTERNAL ? RESOURCES.perExternalDomain : shared ? RESOURCES.perSharedDomain : RESOURCES.perDomain;
+  return base + (inStackCertificate && hasCertificate(d) ? RESOURCES.certificate : 0) + (hasMxGuard(d) ? RESOURCES.mxGuard : 0) + (d.tlsRpt.length > 0 ? RESOURCES.tlsRptRecord : 0);
+}
+
+function domainOutputs(d: ResolvedDomain, shared: boolean): number {
+  if (d.dns === DomainDns.EXTERNAL) return OUTPUTS.perExternalDomain + (d.tlsRpt.length > 0 ? OUTPUTS.externalTlsRpt : 0);
+  return shared ? OUTPUTS.perSharedDomain : OUTPUTS.perDomain;
 }
 
 function domainBytes(d: ResolvedDomain, shared: boolean): number {
   const policy = d.policy.text.length;
   const guard = hasMxGuard(d) ? BYTES.mxGuard + BYTES.mxGuardPerPolicyChar * policy : 0;
   const tlsRpt = d.tlsRpt.length > 0 ? BYTES.tlsRptRecord + BYTES.perTlsRptChar * renderTlsRptRecord(d.tlsRpt).length : 0;
-  return (shared ? BYTES.perSharedDomain : BYTES.perDomain) + BYTES.perDomainNameChar * d.domainName.length + BYTES.perPolicyChar * policy + guard + tlsRpt;
+  const zone = d.delegationZone?.zoneName.length ?? 0;
+  const base =
+    d.dns === DomainDns.EXTERNAL
+      ? BYTES.perExternalDomain + BYTES.perDelegationZoneChar * zone * (d.tlsRpt.length > 0 ? 4 : 2) + (d.tlsRpt.length > 0 ? BYTES.externalTlsRptOutput : 0)
+      : shared
+        ? BYTES.perSharedDomain
+        : BYTES.perDomain;
+  return base + BYTES.perDomainNameChar * d.domainName.length + BYTES.perPolicyChar * policy + guard + tlsRpt;
 }
 
 /**
- * Estimates the stack of `domains` (one group of `stage`): resources and template bytes, as
- * the app builds it. Also returns how many of the domains, in order, fit both limits.
+ * Estimates the stack of `domains` (one group of `stage`): resources, template bytes and
+ * outputs, as the app builds it. Also returns how many of the domains, in order, fit the limits.
  */
 export function estimateDomainStack(stage: ResolvedStage, group: string, domains: readonly ResolvedDomain[]): StackEstimate & { readonly fitting: number } {
   const inStackCertificate = stage.region === CERTIFICATE_REGION;
@@ -172,19 +217,24 @@ export function estimateDomainStack(stage: ResolvedStage, group: string, domains
   let perDomainResources = 0;
   let perDomainBytes = 0;
   let guard = false;
+  // Outside us-east-1, a stack reads certificate ARNs across regions once it has a Route 53 domain.
+  let reader = false;
   let bytes = 0;
   let fitting = 0;
   let resources = 0;
+  let outputs = 0;
   domains.forEach((d, i) => {
     perDomainResources += domainResources(d, inStackCertificate, shared);
     perDomainBytes += domainBytes(d, shared);
+    outputs += domainOutputs(d, shared);
     guard ||= hasMxGuard(d);
-    const fixed = RESOURCES.publisher + (guard ? RESOURCES.mxGuardProvider : 0) + (inStackCertificate ? 0 : RESOURCES.crossRegionReader);
+    reader ||= !inStackCertificate && hasCertificate(d);
+    const fixed = RESOURCES.publisher + (guard ? RESOURCES.mxGuardProvider : 0) + (reader ? RESOURCES.crossRegionReader : 0);
     resources = fixed + perDomainResources + (shared ? 0 : iamOverflowPolicies(i + 1));
-    bytes = BYTES.publisher + (shared ? BYTES.sharedHostingGrant : 0) + (guard ? BYTES.mxGuardProvider : 0) + (inStackCertificate ? 0 : BYTES.crossRegionReader) + perDomainBytes;
-    if (resources <= MAX_STACK_RESOURCES && bytes <= MAX_TEMPLATE_BYTES) fitting = i + 1;
+    bytes = BYTES.publisher + (shared ? BYTES.sharedHostingGrant : 0) + (guard ? BYTES.mxGuardProvider : 0) + (reader ? BYTES.crossRegionReader : 0) + perDomainBytes;
+    if (resources <= MAX_STACK_RESOURCES && bytes <= MAX_TEMPLATE_BYTES && outputs <= MAX_STACK_OUTPUTS) fitting = i + 1;
   });
-  return { stackId: domainStackId(stage.name, group), group, domains: domains.length, resources, templateBytes: Math.round(bytes), fitting };
+  return { stackId: domainStackId(stage.name, group), group, domains: domains.length, resources, templateBytes: Math.round(bytes), outputs, fitting };
 }
 
 /** The stage's domains by stack group, in config order. */
@@ -197,7 +247,7 @@ export function groupsOf(stage: ResolvedStage): Map<string, ResolvedDomain[]> {
 /**
  * The problems of a stage's stacks: two groups (or a group and the collector, or a certificate
  * stack) that would make stacks of one id, and a group whose stack would exceed CloudFormation's
- * 500 resources or 1 MB template. Each names the group, the count and the fix.
+ * 500 resources, 1 MB template or 200 outputs. Each names the group, the count and the fix.
  *
  * @param where the JSON path of the stage, for messages
  */
@@ -220,6 +270,11 @@ export function stageStackProblems(stage: ResolvedStage, where: string): string[
       problems.push(
         `${where}: stack group "${group}" has ${e.domains} domains, which make a template of about ${e.templateBytes} bytes for stack ${e.stackId}, ` +
           `more than the ${MAX_TEMPLATE_BYTES} (1 MB) CloudFormation allows (long mx lists make it big): ${fix}`,
+      );
+    } else if (e.outputs > MAX_STACK_OUTPUTS) {
+      problems.push(
+        `${where}: stack group "${group}" has ${e.domains} domains, which make ${e.outputs} outputs in stack ${e.stackId} (a domain on external DNS has one per CNAME to make, and its policy URL), ` +
+          `more than the ${MAX_STACK_OUTPUTS} CloudFormation allows in a template: ${fix}`,
       );
     }
   }

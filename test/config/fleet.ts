@@ -19,9 +19,14 @@ export interface FleetShape {
   readonly hosting?: string;
   /** The stack group of every domain; left out when not given. */
   readonly stack?: string;
+  /** Every domain on external DNS (`"dns": "external"`, the stage's `delegationZone` holding its records). */
+  readonly external?: boolean;
 }
 
-/** `n` domains of one shape, each in its own zone (the worst case for IAM grants), in stage `prod`. */
+/** The delegation zone of a fleet of external domains. */
+export const FLEET_DELEGATION_ZONE = { hostedZoneId: 'Z0DELEGATION', zoneName: 'mta-sts.ops.example.net' };
+
+/** `n` domains of one shape, each in its own zone (the worst case for IAM grants) or on external DNS, in stage `prod`. */
 export function fleetConfig(n: number, s: FleetShape) {
   const name = (i: number) => `d${i}`.padEnd((s.nameLength ?? 16) - '.example.com'.length, 'x') + '.example.com';
   return {
@@ -29,15 +34,14 @@ export function fleetConfig(n: number, s: FleetShape) {
       Array.from({ length: n }, (_, i) => [
         name(i),
         {
-          hostedZoneId: `Z${i}`.padEnd(21, 'A'),
-          hostedZoneName: 'example.com',
+          ...(s.external ? { dns: 'external' } : { hostedZoneId: `Z${i}`.padEnd(21, 'A'), hostedZoneName: 'example.com' }),
           mx: Array.from({ length: s.mx ?? 1 }, (_, j) => `mx${j}.${name(i)}`),
           ...(s.stack ? { stack: s.stack } : {}),
           ...(s.tlsRpt ? { tlsRpt: ['mailto:tlsrpt@reports.example.com'] } : {}),
         },
       ]),
     ),
-    stages: { prod: { account: '111111111111', region: s.region, mode: s.mode, ...(s.hosting ? { hosting: s.hosting } : {}) } },
+    stages: { prod: { account: '111111111111', region: s.region, mode: s.mode, ...(s.hosting ? { hosting: s.hosting } : {}), ...(s.external ? { delegationZone: FLEET_DELEGATION_ZONE } : {}) } },
     defaultStage: 'prod',
   };
 }
@@ -48,6 +52,10 @@ export function measureGroup(stage: ResolvedStage, group = 'Bulk') {
   const built = buildStage(app, stage);
   const asm = app.synth();
   const artifact = asm.getStackByName(built.stacks.get(group)!.stackName);
-  const actual = { resources: Object.keys(artifact.template.Resources).length, bytes: statSync(join(asm.directory, artifact.templateFile)).size };
+  const actual = {
+    resources: Object.keys(artifact.template.Resources).length,
+    bytes: statSync(join(asm.directory, artifact.templateFile)).size,
+    outputs: Object.keys(artifact.template.Outputs ?? {}).length,
+  };
   return { actual, estimate: estimateDomainStack(stage, group, groupsOf(stage).get(group)!) };
 }

@@ -15,10 +15,10 @@ const shapes: Shape[] = ['us-east-1', 'eu-west-1'].flatMap((region) =>
 );
 
 describe('the stack estimate, measured against synthesized templates', () => {
-  test.each(shapes)('resources are exact for 1 and 3 domains: %j', (shape) => {
+  test.each(shapes)('resources and outputs are exact for 1 and 3 domains: %j', (shape) => {
     for (const n of [1, 3]) {
       const { actual, estimate } = measure(n, shape);
-      expect([n, estimate.resources]).toEqual([n, actual.resources]);
+      expect([n, estimate.resources, estimate.outputs]).toEqual([n, actual.resources, actual.outputs]);
     }
   });
 
