@@ -1,14 +1,17 @@
 import { checkDomain } from '../check/check-domain';
-import { CheckOptions } from '../check/check-options';
+import { CheckOptions, resolveCheckOptions } from '../check/check-options';
 import { CheckExitCode, CheckReport, DNS_UNUSABLE_CODE } from '../check/check-report';
+import { checkDelegation, DelegationCheck, DelegationSpec } from '../check/delegation-check';
+import { DnsLookup } from '../check/dns-lookup';
 import { publishedDomain } from '../config/published-domain';
-import { ResolvedDomain } from '../config/stage-config';
+import { ResolvedDomain, ResolvedStage } from '../config/stage-config';
 import { Finding, Severity } from '../policy/findings';
 import { mapBounded } from '../monitor/bounded';
 import { monitorFindings, severityCounts } from '../monitor/drift';
 import { DEFAULT_DRIFT_THRESHOLDS, MonitorDomainConfig } from '../monitor/monitor-config';
-import { CliContext } from './program';
+import { CliContext, CliError } from './program';
 import { StageOptions, stageDomains } from './stage-domains';
+import { routingEndpointName, stageRoutingEndpoint } from './stage-outputs';
 import { safeJson, terminalSafe } from '../reports/untrusted-text';
 
 /** How many domains `check --stage` checks at once. */
@@ -29,10 +32,15 @@ export interface StageDomainCheck {
   readonly verdict: StageVerdict;
   readonly errors: number;
   readonly warnings: number;
-  /** The checker's findings, then the comparison's (the monitor's codes). */
+  /** For a domain on external DNS, its CNAMEs' findings (`delegation-*`); then the checker's, then the comparison's (the monitor's codes). */
   readonly findings: Finding[];
   /** The checker's full report. */
   readonly report: CheckReport;
+  /**
+   * For a domain on external DNS: its CNAMEs at the DNS provider, verified through DNS.
+   * @default - none: the domain's records are in its own Route 53 zone
+   */
+  readonly delegation?: DelegationCheck;
 }
 
 /** The result of `check --stage`. */
@@ -47,9 +55,38 @@ export function expectationOf(stage: string, d: ResolvedDomain): MonitorDomainCo
   return { domain: p.domain, mode: p.mode, mx: [...p.mx], policyText: p.policyText, policyId: p.policyId, idFromBody: !d.policy.idOverridden, tlsRptRecord: p.tlsRptRecord?.value ?? null };
 }
 
+/** What `checkDelegation` verifies for `d`, when it is on external DNS. */
+export function delegationSpecOf(d: ResolvedDomain, routingEndpoint?: string): DelegationSpec | undefined {
+  if (d.delegationZone === undefined) return undefined;
+  return { domain: d.domainName, delegationZone: d.delegationZone.zoneName, publishesTlsRpt: d.tlsRpt.length > 0, routingEndpoint };
+}
+
+/**
+ * The routing endpoint of the stage's shared hosting: `given` (`--routing-endpoint`), else the
+ * deployed hosting stack's output. When it is unknown (not deployed, no credentials, no stage),
+ * stderr says why and the result is undefined: the `mta-sts.<domain>` CNAMEs are then checked to
+ * lead into cloudfront.net only.
+ */
+export async function knownRoutingEndpoint(stage: ResolvedStage | undefined, given: string | undefined, ctx: CliContext): Promise<string | undefined> {
+  if (given !== undefined) return routingEndpointName(given, '--routing-endpoint');
+  let why = 'no stage config to find the hosting stack from: give --routing-endpoint';
+  if (stage !== undefined) {
+    try {
+      return await stageRoutingEndpoint(stage);
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      why = e.message;
+    }
+  }
+  ctx.err(`mta-sts: the routing endpoint is not known (${why}): each mta-sts.<domain> CNAME is only checked to lead into cloudfront.net\n`);
+  return undefined;
+}
+
 /**
  * Checks every domain of `expected` live (at most `concurrency` at once) and compares each with
- * its expectation, with the monitor's rules and thresholds. `onDone` reports progress.
+ * its expectation, with the monitor's rules and thresholds; a domain with an entry in
+ * `delegations` (on external DNS) has its CNAMEs verified first (`checkDelegation`), through the
+ * same resolver. `onDone` reports progress.
  */
 export async function checkStageDomains(
   stage: string,
@@ -57,18 +94,24 @@ export async function checkStageDomains(
   check: CheckOptions,
   concurrency = STAGE_CHECK_CONCURRENCY,
   onDone?: (done: number, total: number) => void,
+  delegations: ReadonlyMap<string, DelegationSpec> = new Map(),
 ): Promise<StageCheck> {
   const t = DEFAULT_DRIFT_THRESHOLDS;
+  const lookup = delegations.size > 0 ? new DnsLookup(resolveCheckOptions(check)) : undefined;
   const domains = await mapBounded(
     expected,
     concurrency,
     async (e): Promise<StageDomainCheck> => {
       const now = check.now ?? new Date();
-      const report = await checkDomain(e.domain, { ...check, certExpiryWarningDays: t.certWarningDays, now });
-      const findings = monitorFindings({ expected: e, report, now, thresholds: t });
+      const spec = delegations.get(e.domain);
+      const [delegation, report] = await Promise.all([
+        spec === undefined ? Promise.resolve(undefined) : checkDelegation(lookup!, spec),
+        checkDomain(e.domain, { ...check, certExpiryWarningDays: t.certWarningDays, now }),
+      ]);
+      const findings = [...(delegation?.findings ?? []), ...monitorFindings({ expected: e, report, now, thresholds: t })];
       const c = severityCounts(findings);
       const verdict = c[Severity.ERROR] > 0 ? StageVerdict.ERRORS : c[Severity.WARNING] > 0 ? StageVerdict.WARNINGS : StageVerdict.OK;
-      return { domain: e.domain, mode: e.mode, verdict, errors: c[Severity.ERROR], warnings: c[Severity.WARNING], findings, report };
+      return { domain: e.domain, mode: e.mode, verdict, errors: c[Severity.ERROR], warnings: c[Severity.WARNING], findings, report, ...(delegation ? { delegation } : {}) };
     },
     (done) => onDone?.(done, expected.length),
   );
@@ -111,17 +154,32 @@ export function renderStageJson(result: StageCheck): string {
 export interface CheckStageCliOptions extends StageOptions {
   readonly json?: boolean;
   readonly strict?: boolean;
+  /**
+   * The shared hosting's routing endpoint, for the `mta-sts.<domain>` CNAMEs of domains on external DNS.
+   * @default - the deployed hosting stack's output; when unreadable, the CNAMEs are checked to lead into cloudfront.net only
+   */
+  readonly routingEndpoint?: string;
+}
+
+/** The CNAMEs to verify, by domain, for the stage's domains on external DNS (none: no AWS call). */
+async function stageDelegations(stage: ResolvedStage, domains: readonly ResolvedDomain[], given: string | undefined, ctx: CliContext): Promise<Map<string, DelegationSpec>> {
+  const external = domains.filter((d) => d.delegationZone !== undefined);
+  if (external.length === 0) return new Map();
+  const endpoint = await knownRoutingEndpoint(stage, given, ctx);
+  return new Map(external.map((d) => [d.domainName, delegationSpecOf(d, endpoint)!]));
 }
 
 /**
  * `mta-sts check --stage S`: every domain of the stage (or only `--domain`), one table, exit code
- * as `check`. Progress goes to stderr when `progress` is true (a terminal).
+ * as `check`; a domain on external DNS has its three CNAMEs verified too. Progress goes to stderr
+ * when `progress` is true (a terminal).
  */
 export async function runCheckStage(o: CheckStageCliOptions, check: CheckOptions, ctx: CliContext, progress: boolean): Promise<void> {
   const { stage, domains } = stageDomains(o);
   const expected = domains.map((d) => expectationOf(stage.name, d));
+  const delegations = await stageDelegations(stage, domains, o.routingEndpoint, ctx);
   const onDone = progress ? (done: number, total: number) => ctx.err(`\rchecked ${done}/${total} domain(s)${done === total ? '\n' : ''}`) : undefined;
-  const result = await checkStageDomains(stage.name, expected, check, STAGE_CHECK_CONCURRENCY, onDone);
+  const result = await checkStageDomains(stage.name, expected, check, STAGE_CHECK_CONCURRENCY, onDone, delegations);
   ctx.out(o.json ? renderStageJson(result) : terminalSafe(renderStageText(result)));
   ctx.exitCode = stageExitCode(result, o.strict === true);
 }

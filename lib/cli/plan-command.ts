@@ -1,12 +1,18 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { listRecordSets, route53Client, Route53Error } from '../aws/route53-records';
+import { CheckOptions, parseDnsServer, resolveCheckOptions } from '../check/check-options';
+import { AliasResolver, checkDelegation } from '../check/delegation-check';
+import { DnsLookup } from '../check/dns-lookup';
+import { MAX_DNS_MX_RECORDS, mxReadFailed, MxResolver, readMxThroughDns } from '../check/dns-mx';
 import { PublishedDomain, publishedDomain } from '../config/published-domain';
-import { ResolvedDomain } from '../config/stage-config';
+import { ResolvedDomain, ResolvedStage } from '../config/stage-config';
+import { delegatedName } from '../policy/delegation';
 import { canonicalHost } from '../policy/domain-name';
 import { mtaStsRecordName, policyHostName, tlsRptRecordName } from '../policy/records';
 import { ZONE_NAME_UNKNOWN } from '../plan/assembly';
-import { LiveDomainRecords, planDomain, planExitCode, renderPlanJson, renderPlanText, StagePlan } from '../plan/plan';
-import { addCommand, CliError } from './program';
+import { LiveDomainRecords, planDomain, planExitCode, PlanInput, renderPlanJson, renderPlanText, StagePlan } from '../plan/plan';
+import { knownRoutingEndpoint } from './check-stage';
+import { addCommand, CliContext, CliError } from './program';
 import { readAssemblyDomains } from './read-assembly';
 import { stageDomains } from './stage-domains';
 
@@ -18,6 +24,9 @@ interface PlanCommandOptions {
   readonly app?: string;
   readonly json?: boolean;
   readonly strict?: boolean;
+  readonly dnsServer?: string;
+  readonly timeout?: string;
+  readonly routingEndpoint?: string;
 }
 
 /**
@@ -41,27 +50,96 @@ export interface PlanTarget {
   readonly hostedZoneName: string;
 }
 
-/** Plans every target (one at a time, to stay within Route 53's rate). */
-export async function planTargets(client: Route53Client, stageName: string, targets: readonly PlanTarget[]): Promise<StagePlan> {
+/** How `plan` reads what is not in Route 53: the DNS of domains on external DNS. */
+export interface PlanDns {
+  /** The resolver (a `DnsLookup`: its time budget bounds each lookup). */
+  readonly resolver: AliasResolver & MxResolver;
+  /** Names the resolver in messages. */
+  readonly label: string;
+  /**
+   * The shared hosting's routing endpoint, compared with each `mta-sts.<domain>` CNAME.
+   * @default - unknown: the CNAME must lead into cloudfront.net, the exact target is not compared
+   */
+  readonly routingEndpoint?: string;
+}
+
+/**
+ * What is live for a domain on external DNS: its TXT records in the delegation zone through the
+ * Route 53 API (at the names the app writes), its MX records and its three CNAMEs through DNS.
+ */
+async function readExternal(client: Route53Client, t: PlanTarget, dns: PlanDns): Promise<Omit<PlanInput, 'published' | 'hostedZoneId' | 'hostedZoneName'>> {
+  const p = t.published;
+  const zone = p.delegation!.zone;
+  const mtaSts = await listRecordSets(client, { hostedZoneId: t.hostedZoneId, name: p.mtaStsRecord.name });
+  const tlsRpt = await listRecordSets(client, { hostedZoneId: t.hostedZoneId, name: p.tlsRptRecord?.name ?? delegatedName(tlsRptRecordName(p.domain), zone) });
+  const [mx, delegation] = await Promise.all([
+    readMxThroughDns(dns.resolver, p.domain),
+    checkDelegation(dns.resolver, { domain: p.domain, delegationZone: zone, publishesTlsRpt: p.tlsRptRecord !== null, routingEndpoint: dns.routingEndpoint }),
+  ]);
+  const failure = mxReadFailed(mx) ? `${mx.outcome.toUpperCase()}${mx.code ? ` (${mx.code})` : ''} at ${dns.label}` : undefined;
+  return { live: { mtaSts, tlsRpt, policyHost: [], mx: mx.sets }, mxDns: { failure, total: mx.total, max: MAX_DNS_MX_RECORDS }, delegation };
+}
+
+/**
+ * Plans every target (one at a time, to stay within Route 53's rate). A domain on external DNS
+ * (`published.delegation`) needs `dns`, made on first use.
+ */
+export async function planTargets(client: Route53Client, stageName: string, targets: readonly PlanTarget[], dns?: () => Promise<PlanDns>): Promise<StagePlan> {
   const plans = [];
+  let external: PlanDns | undefined;
   for (const t of targets) {
-    let live: LiveDomainRecords;
+    let read: Omit<PlanInput, 'published' | 'hostedZoneId' | 'hostedZoneName'>;
     try {
-      live = await readLiveRecords(client, { domainName: t.published.domain, hostedZoneId: t.hostedZoneId });
+      if (t.published.delegation !== undefined) {
+        if (dns === undefined) throw new Error(`plan of ${t.published.domain}: a domain on external DNS needs a DNS resolver`);
+        external ??= await dns();
+        read = await readExternal(client, t, external);
+      } else {
+        read = { live: await readLiveRecords(client, { domainName: t.published.domain, hostedZoneId: t.hostedZoneId }) };
+      }
     } catch (e) {
       if (e instanceof Route53Error) {
         throw new CliError(`plan of ${t.published.domain} (hosted zone ${t.hostedZoneId}): ${e.message}`);
       }
       throw e;
     }
-    plans.push(planDomain({ ...t, live }));
+    plans.push(planDomain({ ...t, ...read }));
   }
   return { stage: stageName, domains: plans };
 }
 
 /** Plans every domain of the stage. */
-export async function planStage(client: Route53Client, stageName: string, domains: readonly ResolvedDomain[]): Promise<StagePlan> {
-  return planTargets(client, stageName, domains.map((d) => ({ published: publishedDomain(stageName, d), hostedZoneId: d.hostedZoneId, hostedZoneName: d.hostedZoneName })));
+export async function planStage(client: Route53Client, stageName: string, domains: readonly ResolvedDomain[], dns?: () => Promise<PlanDns>): Promise<StagePlan> {
+  return planTargets(client, stageName, domains.map((d) => ({ published: publishedDomain(stageName, d), hostedZoneId: d.hostedZoneId, hostedZoneName: d.hostedZoneName })), dns);
+}
+
+/** `--dns-server` and `--timeout`, checked (the system's resolver and 4 s by default). */
+function planDnsOptions(o: PlanCommandOptions): CheckOptions {
+  if (o.dnsServer !== undefined) {
+    try {
+      parseDnsServer(o.dnsServer);
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+  }
+  const timeout = o.timeout === undefined ? undefined : Number(o.timeout);
+  if (o.timeout !== undefined && (!/^\d+$/.test(o.timeout) || timeout! < 1 || timeout! > 600000)) {
+    throw new CliError(`\`--timeout\` must be a whole number from 1 to 600000, got ${JSON.stringify(o.timeout)}`);
+  }
+  return { dnsServer: o.dnsServer, dnsTimeoutMs: timeout };
+}
+
+/**
+ * The DNS side of a stage plan, made when the first domain on external DNS is planned: the
+ * resolver, and the routing endpoint (`--routing-endpoint`, else the deployed hosting stack's
+ * output; when neither, stderr says why and the CNAMEs are compared with cloudfront.net only).
+ */
+function stagePlanDns(o: PlanCommandOptions, ctx: CliContext, stage?: ResolvedStage): () => Promise<PlanDns> {
+  const options = planDnsOptions(o);
+  return async () => {
+    const resolver = new DnsLookup(resolveCheckOptions(options));
+    return { resolver, label: resolver.serverLabel, routingEndpoint: await knownRoutingEndpoint(stage, o.routingEndpoint, ctx) };
+  };
 }
 
 /** The domains of a synthesized cloud assembly (`--app`), or only `--domain` when given. */
@@ -96,13 +174,16 @@ addCommand((program, ctx) => {
     .option('--app <assembly>', 'plan from this synthesized cloud assembly folder (cdk.out) instead of the stage config')
     .option('--json', 'print JSON')
     .option('--strict', 'exit 1 when there are warnings (and no error)')
+    .option('--dns-server <host[:port]>', 'for domains on external DNS: read their MX records and CNAMEs through this DNS server (IP address, optional port) instead of the system resolver')
+    .option('--timeout <ms>', 'for domains on external DNS: the time budget of each DNS lookup, in milliseconds', '4000')
+    .option('--routing-endpoint <name>', "for domains on external DNS: the shared hosting's routing endpoint their mta-sts CNAMEs must point to (default: the deployed hosting stack's output)")
     .action(async (o: PlanCommandOptions) => {
       let plan: StagePlan;
       if (o.app !== undefined) {
-        plan = await planTargets(planClients.route53(), o.app, assemblyTargets(o));
+        plan = await planTargets(planClients.route53(), o.app, assemblyTargets(o), stagePlanDns(o, ctx));
       } else {
         const { stage, domains } = stageDomains(o);
-        plan = await planStage(planClients.route53(), stage.name, domains);
+        plan = await planStage(planClients.route53(), stage.name, domains, stagePlanDns(o, ctx, stage));
       }
       ctx.out(o.json ? renderPlanJson(plan) : renderPlanText(plan));
       ctx.exitCode = planExitCode(plan, o.strict === true);

@@ -5,6 +5,9 @@
 // `Custom::MtaStsPolicy` resource publishes (mode, mx), linked to its record by the policy id.
 import { parseTxtValue } from '../aws/record-set';
 import { PublishedDomain } from '../config/published-domain';
+import { DomainDns } from '../config/stage-config';
+import { delegatedName, delegatedRecords } from '../policy/delegation';
+import { canonicalHost } from '../policy/domain-name';
 import { parsePolicy } from '../policy/policy-parse';
 import { mtaStsRecordName, parseMtaStsRecords, policyUrl, tlsRptRecordName } from '../policy/records';
 
@@ -45,6 +48,13 @@ export const MAX_ASSEMBLY_ARTIFACTS = 10000;
 
 /** The hosted zone name is not in a template (the construct takes the zone by id). */
 export const ZONE_NAME_UNKNOWN = '(not in the assembly)';
+
+/**
+ * How the `_mta-sts` CNAME output of a domain on external DNS is described (the construct's
+ * `OUTPUT_DESCRIPTIONS.cnameMtaSts`; a test keeps them equal, this file does not load the
+ * constructs). Its value is the zone-file line `_mta-sts.<d>. 3600 IN CNAME _mta-sts.<d>.<zone>.`.
+ */
+export const MTA_STS_CNAME_OUTPUT = 'cdk-mta-sts: CNAME to create at the DNS provider: _mta-sts';
 
 const MTA_STS_PREFIX = '_mta-sts.';
 const TLS_RPT_PREFIX = '_smtp._tls.';
@@ -120,9 +130,30 @@ function literalTxt(values: unknown): string | undefined {
   return parseTxtValue(values[0]).join('');
 }
 
-/** One domain of a template, or why it cannot be planned. */
-function templateDomain(stackName: string, domain: string, sts: TxtResource, rpt: TxtResource | undefined, bodies: Map<string, string>): AssemblyDomain | string {
-  const where = `stack ${stackName}, ${mtaStsRecordName(domain)} (${sts.logicalId})`;
+/**
+ * The domains on external DNS of a template, from their `_mta-sts` CNAME outputs: the name in the
+ * delegation zone (`<domain>.<zone>` once `_mta-sts.` is taken off) to the domain and its zone.
+ */
+function delegatedDomains(template: Json): Map<string, { domain: string; zone: string }> {
+  const out = new Map<string, { domain: string; zone: string }>();
+  const outputs = own(template, 'Outputs');
+  if (!isObject(outputs)) return out;
+  for (const o of Object.values(outputs)) {
+    if (!isObject(o) || !str(own(o, 'Description'))?.startsWith(MTA_STS_CNAME_OUTPUT)) continue;
+    const m = /^(\S+)\s+\d+\s+IN\s+CNAME\s+(\S+)$/i.exec(str(own(o, 'Value'))?.trim() ?? '');
+    if (!m) continue;
+    const [name, target] = [canonicalHost(m[1]), canonicalHost(m[2])];
+    if (!name.startsWith(MTA_STS_PREFIX) || !target.startsWith(`${name}.`)) continue;
+    const domain = name.slice(MTA_STS_PREFIX.length);
+    out.set(target.slice(MTA_STS_PREFIX.length), { domain, zone: target.slice(name.length + 1) });
+  }
+  return out;
+}
+
+/** One domain of a template, or why it cannot be planned; `zone` for a domain on external DNS. */
+function templateDomain(stackName: string, domain: string, sts: TxtResource, rpt: TxtResource | undefined, bodies: Map<string, string>, zone?: string): AssemblyDomain | string {
+  const named = (name: string) => (zone === undefined ? name : delegatedName(name, zone));
+  const where = `stack ${stackName}, ${named(mtaStsRecordName(domain))} (${sts.logicalId})`;
   if (typeof sts.zone !== 'string') return `${where}: its HostedZoneId is not a literal (${JSON.stringify(sts.zone)}), so the zone to read is unknown; take the zone by id (HostedZone.fromHostedZoneAttributes), or plan with --stage`;
   const value = literalTxt(sts.values);
   const id = value === undefined ? undefined : parseMtaStsRecords([[value]]).id;
@@ -134,20 +165,22 @@ function templateDomain(stackName: string, domain: string, sts: TxtResource, rpt
   let tlsRptRecord: PublishedDomain['tlsRptRecord'] = null;
   if (rpt !== undefined) {
     const rptValue = literalTxt(rpt.values);
-    if (rptValue === undefined) return `stack ${stackName}, ${tlsRptRecordName(domain)} (${rpt.logicalId}): its value ${JSON.stringify(rpt.values)} is not one literal record`;
-    tlsRptRecord = { name: tlsRptRecordName(domain), value: rptValue };
+    if (rptValue === undefined) return `stack ${stackName}, ${named(tlsRptRecordName(domain))} (${rpt.logicalId}): its value ${JSON.stringify(rpt.values)} is not one literal record`;
+    tlsRptRecord = { name: named(tlsRptRecordName(domain)), value: rptValue };
   }
   const published: PublishedDomain = {
     domain,
     stage: stackName,
+    dns: zone === undefined ? DomainDns.ROUTE53 : DomainDns.EXTERNAL,
     mode: policy.mode,
     mx: policy.mx,
     maxAgeSeconds: policy.maxAgeSeconds,
     policyId: id,
     policyUrl: policyUrl(domain),
     policyText: text,
-    mtaStsRecord: { name: mtaStsRecordName(domain), value },
+    mtaStsRecord: { name: named(mtaStsRecordName(domain)), value },
     tlsRptRecord,
+    ...(zone === undefined ? {} : { delegation: { zone, records: delegatedRecords(domain, zone, { publishesTlsRpt: tlsRptRecord !== null }) } }),
   };
   return { published, hostedZoneId: sts.zone, stackName };
 }
@@ -155,7 +188,9 @@ function templateDomain(stackName: string, domain: string, sts: TxtResource, rpt
 /**
  * The MTA-STS domains a parsed CloudFormation template publishes: each `_mta-sts.<domain>` TXT
  * record set, with the policy body of the `Custom::MtaStsPolicy` resource whose `PolicyId` is
- * the record's id, and the `_smtp._tls.<domain>` record when there is one. A record whose zone,
+ * the record's id, and the `_smtp._tls.<domain>` record when there is one. A domain on external
+ * DNS is recognised by its `_mta-sts` CNAME output (`MTA_STS_CNAME_OUTPUT`): its records are then
+ * `_mta-sts.<domain>.<zone>` and `_smtp._tls.<domain>.<zone>` in the delegation zone. A record whose zone,
  * value or policy is not a literal in the template is listed in `problems`, not guessed.
  */
 export function templateDomains(stackName: string, template: unknown): TemplateDomains {
@@ -163,10 +198,12 @@ export function templateDomains(stackName: string, template: unknown): TemplateD
   if (!isObject(resources)) return { domains: [], problems: [] };
   const bodies = policyBodies(resources);
   const rpt = txtRecords(resources, TLS_RPT_PREFIX);
+  const delegated = delegatedDomains(template as Json);
   const domains: AssemblyDomain[] = [];
   const problems: string[] = [];
-  for (const [domain, sts] of txtRecords(resources, MTA_STS_PREFIX)) {
-    const d = templateDomain(stackName, domain, sts, rpt.get(domain), bodies);
+  for (const [key, sts] of txtRecords(resources, MTA_STS_PREFIX)) {
+    const external = delegated.get(key);
+    const d = templateDomain(stackName, external?.domain ?? key, sts, rpt.get(key), bodies, external?.zone);
     if (typeof d === 'string') problems.push(d);
     else domains.push(d);
   }

@@ -2,10 +2,12 @@
 // sets live in its Route 53 hosted zone -> a plan (what changes) and findings (what would go
 // wrong). No I/O: the CLI reads Route 53 and hands the record sets in.
 import { LiveRecordSet, parseTxtValue } from '../aws/record-set';
+import type { DelegationCheck } from '../check/delegation-check';
 import { PublishedDomain } from '../config/published-domain';
 import { error, Finding, info, Severity, show, warning } from '../policy/findings';
 import { MtaStsMode } from '../policy/mode';
-import { parseMtaStsRecords, policyHostName } from '../policy/records';
+import { delegatedName } from '../policy/delegation';
+import { parseMtaStsRecords, policyHostName, tlsRptRecordName } from '../policy/records';
 import { assessMx, MxHostCoverage, MxVerdict } from './mx-assessment';
 
 /** The record sets of one domain as they are live in its hosted zone. */
@@ -20,6 +22,24 @@ export interface LiveDomainRecords {
   readonly mx: readonly LiveRecordSet[];
 }
 
+/** Where `plan` read a domain's MX records. */
+export enum MxSource {
+  /** The domain's Route 53 hosted zone (the API). */
+  ROUTE53 = 'route53',
+  /** DNS, as senders read them: the domain is on external DNS. */
+  DNS = 'dns',
+}
+
+/** How the MX records of a domain on external DNS were read through DNS. */
+export interface MxDnsRead {
+  /** Why the lookup failed (`SERVFAIL (ESERVFAIL) at 192.0.2.53:53`); undefined when it answered. */
+  readonly failure?: string;
+  /** How many MX records DNS gave; more than `live.mx` holds when over the bound. */
+  readonly total: number;
+  /** The bound on the records assessed. */
+  readonly max: number;
+}
+
 /** What `planDomain` compares. */
 export interface PlanInput {
   /** What the app publishes (`publishedDomain()`). */
@@ -28,8 +48,18 @@ export interface PlanInput {
   readonly hostedZoneId: string;
   /** The hosted zone name from the configuration. */
   readonly hostedZoneName: string;
-  /** What is live in that zone. */
+  /** What is live in that zone (for a domain on external DNS, `mx` as DNS gave it). */
   readonly live: LiveDomainRecords;
+  /**
+   * For a domain on external DNS: how its MX records were read through DNS.
+   * @default - the MX records are from the Route 53 zone
+   */
+  readonly mxDns?: MxDnsRead;
+  /**
+   * For a domain on external DNS: its CNAMEs at the DNS provider, as `checkDelegation` found them.
+   * @default - the domain's records are in its own Route 53 zone
+   */
+  readonly delegation?: DelegationCheck;
 }
 
 /** What a deploy does to one record. */
@@ -84,6 +114,10 @@ export interface MxPlan {
   readonly uncoveredHosts: string[];
   /** Patterns matching no live host. */
   readonly unusedPatterns: string[];
+  /** Where the MX records were read. */
+  readonly source: MxSource;
+  /** False when the DNS lookup failed: nothing was assessed. */
+  readonly read: boolean;
 }
 
 /** The plan of one domain. */
@@ -101,6 +135,11 @@ export interface DomainPlan {
   /** `_mta-sts` TXT, `_smtp._tls` TXT, `mta-sts` A/AAAA, in that order. */
   readonly records: RecordPlan[];
   readonly mx: MxPlan;
+  /**
+   * For a domain on external DNS: its CNAMEs at the DNS provider, verified through DNS.
+   * @default - none: the domain's records are in its own Route 53 zone
+   */
+  readonly delegation?: DelegationCheck;
   /** Errors (the deploy would fail or strand mail), warnings, notes; each with a stable code. */
   readonly findings: Finding[];
 }
@@ -157,8 +196,39 @@ function mxSeverity(mode: string): Severity {
   return mode === MtaStsMode.ENFORCE ? Severity.ERROR : mode === MtaStsMode.TESTING ? Severity.WARNING : Severity.INFO;
 }
 
-function planMx(p: PublishedDomain, live: readonly LiveRecordSet[], findings: Finding[]): MxPlan {
-  const a = assessMx(p.mx, live);
+/**
+ * The findings of reading a domain's MX records through DNS, and whether there is anything to
+ * assess: a failed lookup or an answer over the bound is at the severity of an uncovered MX (an
+ * MX that could not be judged may strand mail under enforce).
+ */
+function mxDnsFindings(p: PublishedDomain, read: MxDnsRead, findings: Finding[]): boolean {
+  const severity = mxSeverity(p.mode);
+  if (read.failure !== undefined) {
+    findings.push({
+      code: 'plan-mx-dns-failed',
+      severity,
+      field: 'mx',
+      message: `the MX records of ${p.domain} could not be read through DNS (${read.failure}), so they were not compared with \`mx\`: run again, or check the domain's name servers answer (its DNS is not in Route 53)`,
+    });
+    return false;
+  }
+  findings.push(info('plan-mx-from-dns', 'mx', `the MX records of ${p.domain} were read through DNS, as senders read them (its DNS is not in Route 53)`));
+  if (read.total > read.max) {
+    findings.push({
+      code: 'plan-mx-dns-too-many',
+      severity,
+      field: 'mx',
+      message: `DNS gave ${read.total} MX records for ${p.domain}, more than the ${read.max} assessed: the hosts past them were not compared with \`mx\`; check the domain's MX records at its DNS provider`,
+    });
+  }
+  return true;
+}
+
+function planMx(p: PublishedDomain, live: readonly LiveRecordSet[], findings: Finding[], dnsRead?: MxDnsRead): MxPlan {
+  const source = dnsRead === undefined ? MxSource.ROUTE53 : MxSource.DNS;
+  const read = dnsRead === undefined || mxDnsFindings(p, dnsRead, findings);
+  const a = assessMx(p.mx, read ? live : []);
+  if (!read) return { verdict: a.verdict, patterns: p.mx, hosts: [], uncoveredHosts: [], unusedPatterns: [], source, read };
   const severity = mxSeverity(p.mode);
   const consequence =
     p.mode === MtaStsMode.ENFORCE
@@ -166,6 +236,10 @@ function planMx(p: PublishedDomain, live: readonly LiveRecordSet[], findings: Fi
       : p.mode === MtaStsMode.TESTING
         ? 'senders report TLS-RPT failures for it, and promotion to enforce would strand its mail'
         : 'harmless in mode none';
+  const noMx =
+    source === MxSource.DNS
+      ? `DNS has no MX record at ${p.domain}: a mode ${p.mode} policy protects no mail host (the MX guard fails an enforce deploy); check the domain, or add the MX records at its DNS provider`
+      : `the hosted zone has no MX record at ${p.domain}: a mode ${p.mode} policy protects no mail host (the MX guard fails an enforce deploy); check hostedZoneId and the domain, or add the MX records`;
   if (a.verdict === MxVerdict.UNCOVERED) {
     findings.push({
       code: 'plan-mx-uncovered',
@@ -178,7 +252,7 @@ function planMx(p: PublishedDomain, live: readonly LiveRecordSet[], findings: Fi
       code: 'plan-no-mx',
       severity,
       field: 'mx',
-      message: `the hosted zone has no MX record at ${p.domain}: a mode ${p.mode} policy protects no mail host (the MX guard fails an enforce deploy); check hostedZoneId and the domain, or add the MX records`,
+      message: noMx,
     });
   } else if (a.verdict === MxVerdict.NULL_MX) {
     findings.push({
@@ -199,7 +273,7 @@ function planMx(p: PublishedDomain, live: readonly LiveRecordSet[], findings: Fi
   if (a.unreadableValues.length > 0) {
     findings.push(warning('plan-mx-unreadable', 'mx', `MX value(s) ${a.unreadableValues.map((v) => show(v)).join(', ')} of ${p.domain} are not "<preference> <host>": ignored`));
   }
-  return { verdict: a.verdict, patterns: p.mx, hosts: a.hosts, uncoveredHosts: a.uncoveredHosts, unusedPatterns: a.unusedPatterns };
+  return { verdict: a.verdict, patterns: p.mx, hosts: a.hosts, uncoveredHosts: a.uncoveredHosts, unusedPatterns: a.unusedPatterns, source, read };
 }
 
 /**
@@ -207,6 +281,11 @@ function planMx(p: PublishedDomain, live: readonly LiveRecordSet[], findings: Fi
  * would make the deploy fail (CNAME or routing-policy record sets at our names, an enforce
  * policy with an uncovered MX or no MX) or is risky (records that exist but do not look made by
  * cdk-mta-sts, patterns that match nothing).
+ *
+ * A domain on external DNS (`published.delegation`) has its TXT records in the delegation zone,
+ * at the names `published` gives, and no policy-host record in Route 53; its MX records come
+ * from DNS (`mxDns`) and its CNAMEs' findings from `delegation` (the `delegation-*` codes of
+ * `checkDelegation`).
  *
  * Who created a live record is not visible in Route 53. A record is taken as made by
  * cdk-mta-sts when its `_mta-sts` value is exactly what the construct writes with a computed
@@ -246,7 +325,7 @@ export function planDomain(input: PlanInput): DomainPlan {
   };
 
   // _smtp._tls TXT
-  const rptName = p.tlsRptRecord?.name ?? `_smtp._tls.${p.domain}`;
+  const rptName = p.tlsRptRecord?.name ?? (p.delegation ? delegatedName(tlsRptRecordName(p.domain), p.delegation.zone) : tlsRptRecordName(p.domain));
   findings.push(...conflicts(input.live.tlsRpt, rptName, ['TXT'], '_smtp._tls TXT record'));
   const rptLive = input.live.tlsRpt.filter((s) => s.type === 'TXT').flatMap(joined);
   const planned = p.tlsRptRecord?.value;
@@ -264,25 +343,30 @@ export function planDomain(input: PlanInput): DomainPlan {
   }
   records.push({ name: rptName, type: 'TXT', live: rptLive, planned, change: rptChange });
 
-  // mta-sts.<domain> A/AAAA alias to the distribution
+  // mta-sts.<domain>: an alias in the domain's own zone, or a CNAME at its DNS provider.
+  if (input.delegation === undefined) records.push(planPolicyHost(p, input.live.policyHost, managed, findings));
+  else findings.push(...input.delegation.findings);
+  const mx = planMx(p, input.live.mx, findings, input.mxDns);
+  return { domain: p.domain, stage: p.stage, hostedZoneId: input.hostedZoneId, hostedZoneName: input.hostedZoneName, policy, records, mx, delegation: input.delegation, findings };
+}
+
+/** `mta-sts.<domain>` A/AAAA alias to the distribution, in the domain's own zone. */
+function planPolicyHost(p: PublishedDomain, live: readonly LiveRecordSet[], managed: boolean, findings: Finding[]): RecordPlan {
   const hostName = policyHostName(p.domain);
-  findings.push(...conflicts(input.live.policyHost, hostName, ['A', 'AAAA'], 'A/AAAA alias of the policy host'));
-  const hostSets = input.live.policyHost.filter((s) => s.type === 'A' || s.type === 'AAAA');
+  findings.push(...conflicts(live, hostName, ['A', 'AAAA'], 'A/AAAA alias of the policy host'));
+  const hostSets = live.filter((s) => s.type === 'A' || s.type === 'AAAA');
   const hostLive = hostSets.map((s) => `${s.type} ${s.aliasTarget !== undefined ? `alias ${s.aliasTarget}` : s.values.join(' ')}`);
   const hostManaged = managed && hostSets.every((s) => s.aliasTarget?.endsWith('.cloudfront.net'));
-  records.push({
+  if (hostSets.length > 0 && !hostManaged) {
+    findings.push(existsWarning(hostName, 'A/AAAA', hostLive, managed ? 'is not an alias to CloudFront' : "the domain's _mta-sts record does not look made by cdk-mta-sts"));
+  }
+  return {
     name: hostName,
     type: 'A/AAAA',
     live: hostLive,
     planned: 'alias to the CloudFront distribution',
     change: hostSets.length === 0 ? RecordChange.CREATE : hostManaged ? RecordChange.UNCHANGED : RecordChange.UPDATE,
-  });
-  if (hostSets.length > 0 && !hostManaged) {
-    findings.push(existsWarning(hostName, 'A/AAAA', hostLive, managed ? 'is not an alias to CloudFront' : "the domain's _mta-sts record does not look made by cdk-mta-sts"));
-  }
-
-  const mx = planMx(p, input.live.mx, findings);
-  return { domain: p.domain, stage: p.stage, hostedZoneId: input.hostedZoneId, hostedZoneName: input.hostedZoneName, policy, records, mx, findings };
+  };
 }
 
 /** The findings of every domain. */
@@ -312,8 +396,19 @@ const code = (s: string): string => '`' + s.replace(/`/g, "'") + '`';
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 const SEVERITY_ORDER = [Severity.ERROR, Severity.WARNING, Severity.INFO];
 
+/** The CNAMEs at the DNS provider of a domain on external DNS, one table row each. */
+function renderDelegation(d: DomainPlan, c: DelegationCheck): string[] {
+  const lines = ['', `CNAMEs at the DNS provider of ${d.domain} (read through DNS; made once by you, never changed by a deploy):`, '', '| name | must point to | live | verdict |', '| --- | --- | --- | --- |'];
+  for (const r of c.records) {
+    const live = r.live.chain.length > 0 ? r.live.chain.map((n) => code(cell(n))).join(' → ') : r.live.recordCount > 0 ? `${r.live.recordCount} record(s), no CNAME` : r.live.state;
+    lines.push(`| ${code(r.name)} CNAME | ${r.expected === undefined ? 'the routing endpoint (not known here)' : code(r.expected)} | ${live} | ${r.status} |`);
+  }
+  return lines;
+}
+
 function renderDomain(d: DomainPlan): string[] {
-  const lines = [`## ${d.domain} (zone ${d.hostedZoneName}, ${d.hostedZoneId})`, ''];
+  const zone = d.delegation === undefined ? `zone ${d.hostedZoneName}, ${d.hostedZoneId}` : `external DNS; delegation zone ${d.hostedZoneName}, ${d.hostedZoneId}`;
+  const lines = [`## ${d.domain} (${zone})`, ''];
   const id =
     d.policy.change === RecordChange.CREATE
       ? `new policy, id ${code(d.policy.plannedId)}`
@@ -326,11 +421,13 @@ function renderDomain(d: DomainPlan): string[] {
     const live = r.live.length === 0 ? '-' : r.live.map((v) => code(cell(v))).join('<br>');
     lines.push(`| ${code(r.name)} ${r.type} | ${live} | ${r.planned === undefined ? '-' : code(cell(r.planned))} | ${r.change} |`);
   }
-  lines.push('', `MX (live, against \`mx\`: ${d.mx.patterns.map(code).join(', ')}): **${d.mx.verdict}**`);
+  if (d.delegation !== undefined) lines.push(...renderDelegation(d, d.delegation));
+  const from = d.mx.source === MxSource.DNS ? 'live through DNS, not the Route 53 API' : 'live';
+  lines.push('', `MX (${from}, against \`mx\`: ${d.mx.patterns.map(code).join(', ')}): **${d.mx.read ? d.mx.verdict : 'not read'}**`);
   for (const h of d.mx.hosts) {
     lines.push(`- ${code(h.host)} (${h.preference}): ${h.matchedBy.length > 0 ? `covered by ${h.matchedBy.map(code).join(', ')}` : '**not covered**'}`);
   }
-  if (d.mx.hosts.length === 0) lines.push('- (no MX record at the domain)');
+  if (d.mx.hosts.length === 0) lines.push(d.mx.read ? '- (no MX record at the domain)' : '- (the DNS lookup failed: see the findings)');
   for (const u of d.mx.unusedPatterns) lines.push(`- pattern ${code(u)}: matches no live MX`);
   const sorted = [...d.findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
   if (sorted.length > 0) {

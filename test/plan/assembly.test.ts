@@ -8,9 +8,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { MtaStsStages } from '../../lib/app/mta-sts-stages';
 import { publishedDomain } from '../../lib/config/published-domain';
 import { parseConfig, resolveStage } from '../../lib/config/stage-config';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { DomainDns } from '../../lib/config/stage-config';
 import { MtaSts } from '../../lib/constructs/mta-sts';
-import { assemblyEntries, templateDomains } from '../../lib/plan/assembly';
-import { MtaStsMode } from '../../lib/policy';
+import { MtaStsHosting } from '../../lib/constructs/mta-sts-hosting';
+import { OUTPUT_DESCRIPTIONS } from '../../lib/constructs/private/outputs';
+import { assemblyEntries, MTA_STS_CNAME_OUTPUT, templateDomains } from '../../lib/plan/assembly';
+import { MtaStsMode, TlsRptDestination } from '../../lib/policy';
 
 const ROOT = join(__dirname, '..', '..');
 const context = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context;
@@ -58,6 +62,36 @@ describe('templateDomains', () => {
     const { domains, problems } = templateDomains('Mail', t);
     expect(problems).toEqual([]);
     expect(domains[0].published).toMatchObject({ domain: 'example.com', mode: 'enforce', mx: ['mx1.example.com'], tlsRptRecord: null, maxAgeSeconds: 1209600 });
+  });
+
+  test('a domain on external DNS: recognised by its _mta-sts CNAME output, its records named in the delegation zone', () => {
+    const t = stackWith((s) => {
+      const hosting = new MtaStsHosting(s, 'Hosting', { certificate: acm.Certificate.fromCertificateArn(s, 'Cert', 'arn:aws:acm:us-east-1:111111111111:certificate/h') });
+      const delegationZone = route53.HostedZone.fromHostedZoneAttributes(s, 'Delegation', { hostedZoneId: 'Z9DELEGATION', zoneName: 'mta-sts.ops.example.net' });
+      new MtaSts(s, 'Brand', { domainName: 'Brand.Example', delegationZone, hosting, mx: ['mx1.brand.example'], tlsRptDestinations: [TlsRptDestination.mailto('tlsrpt@example.net')] });
+      new MtaSts(s, 'Own', { domainName: 'example.com', hostedZone: zoneById(s), hosting, mx: ['mx1.example.com'] });
+    });
+    const { domains, problems } = templateDomains('Mail', t);
+    expect(problems).toEqual([]);
+    const brand = domains.find((d) => d.published.domain === 'brand.example')!;
+    expect(brand.hostedZoneId).toBe('Z9DELEGATION');
+    expect(brand.published).toMatchObject({
+      dns: DomainDns.EXTERNAL,
+      mtaStsRecord: { name: '_mta-sts.brand.example.mta-sts.ops.example.net' },
+      tlsRptRecord: { name: '_smtp._tls.brand.example.mta-sts.ops.example.net', value: 'v=TLSRPTv1; rua=mailto:tlsrpt@example.net' },
+      delegation: { zone: 'mta-sts.ops.example.net' },
+    });
+    expect(brand.published.delegation!.records.map((r) => [r.name, r.target])).toEqual([
+      ['mta-sts.brand.example', undefined],
+      ['_smtp._tls.brand.example', '_smtp._tls.brand.example.mta-sts.ops.example.net'],
+      ['_mta-sts.brand.example', '_mta-sts.brand.example.mta-sts.ops.example.net'],
+    ]);
+    expect(domains.find((d) => d.published.domain === 'example.com')!.published).toMatchObject({ dns: DomainDns.ROUTE53, mtaStsRecord: { name: '_mta-sts.example.com' } });
+    expect(domains.find((d) => d.published.domain === 'example.com')!.published.delegation).toBeUndefined();
+  });
+
+  test("the CNAME output description read here is the constructs' own", () => {
+    expect(MTA_STS_CNAME_OUTPUT).toBe(OUTPUT_DESCRIPTIONS.cnameMtaSts);
   });
 
   test('a hosted zone made in the same stack: refused, naming the record and the fix', () => {
