@@ -2,7 +2,7 @@ import { Annotations, Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { ResolvedCollector, ResolvedStage, StageHosting } from '../config/stage-config';
+import { DomainDns, ResolvedCollector, ResolvedDomain, ResolvedStage, StageHosting } from '../config/stage-config';
 import { CERTIFICATE_REGION, certificateStackId, collectorStackId, DEDICATED_WARN_DOMAINS, domainStackId, hostingCertificateStackId, hostingStackId } from '../config/stage-stacks';
 import { MtaSts } from '../constructs/mta-sts';
 import { MtaStsHosting } from '../constructs/mta-sts-hosting';
@@ -58,10 +58,12 @@ function buildCollector(app: Construct, stage: ResolvedStage, c: ResolvedCollect
 /**
  * The shared hosting of a `"hosting": "shared"` stage, in its own stack in the stage's region
  * (where the domain stacks and their publishers are). Its own certificate pins the security
- * policy TLSv1.2_2021 for every tenant: `mta-sts.<first domain of the stage>`, made in the
- * hosting stack in us-east-1, otherwise in a us-east-1 stack of its own passed over with a
- * cross-region reference. The domain stacks reference the hosting through a fixed set of exports
- * (bucket, distribution, connection group), whatever the number of domains.
+ * policy TLSv1.2_2021 for every tenant: `mta-sts.<first Route 53 domain of the stage>` (so a
+ * stage keeps its certificate when external domains are added), or, when every domain is on
+ * external DNS, `mta-sts.<delegation zone>` validated in that zone; made in the hosting stack in
+ * us-east-1, otherwise in a us-east-1 stack of its own passed over with a cross-region
+ * reference. The domain stacks reference the hosting through a fixed set of exports (bucket,
+ * distribution, connection group), whatever the number of domains.
  */
 function buildHosting(app: Construct, stage: ResolvedStage): { stack: Stack; hosting: MtaStsHosting } {
   const crossRegion = stage.region !== CERTIFICATE_REGION;
@@ -71,7 +73,9 @@ function buildHosting(app: Construct, stage: ResolvedStage): { stack: Stack; hos
     description: `cdk-mta-sts: shared MTA-STS hosting (stage ${stage.name})`,
   });
   Tags.of(stack).add('cdk-mta-sts:stage', stage.name);
-  const first = stage.domains[0];
+  // An external domain's zone (hostedZoneId/hostedZoneName) is the delegation zone.
+  const own = stage.domains.find((d) => d.dns === DomainDns.ROUTE53);
+  const certified = own ?? { ...stage.domains[0], domainName: stage.domains[0].hostedZoneName };
   let certStack = stack;
   if (crossRegion) {
     certStack = new Stack(app, hostingCertificateStackId(stage.name), {
@@ -82,16 +86,37 @@ function buildHosting(app: Construct, stage: ResolvedStage): { stack: Stack; hos
     Tags.of(certStack).add('cdk-mta-sts:stage', stage.name);
     stack.addStackDependency(certStack);
   }
-  const certificate = new MtaStsCertificate(certStack, 'HostingCertificate', { domainName: first.domainName, hostedZone: zoneIn(certStack, first) }).certificate;
+  const certificate = new MtaStsCertificate(certStack, 'HostingCertificate', { domainName: certified.domainName, hostedZone: zoneIn(certStack, certified) }).certificate;
   return { stack, hosting: new MtaStsHosting(stack, 'Hosting', { certificate, comment: `MTA-STS policies of stage ${stage.name} (shared hosting)`.slice(0, 128) }) };
+}
+
+/**
+ * The us-east-1 certificate of Route 53 domain `d` of a stage outside us-east-1, in the
+ * certificate stack of its group (made with the first such domain; `stack` depends on it).
+ */
+function certificateIn(app: Construct, stage: ResolvedStage, d: ResolvedDomain, certificateStacks: Map<string, Stack>, stack: Stack): acm.ICertificate {
+  let certStack = certificateStacks.get(d.stack);
+  if (!certStack) {
+    certStack = new Stack(app, certificateStackId(stage.name, d.stack), {
+      env: { account: stage.account, region: CERTIFICATE_REGION },
+      crossRegionReferences: true,
+      description: `cdk-mta-sts: us-east-1 certificates for ${d.stack} (stage ${stage.name})`,
+    });
+    Tags.of(certStack).add('cdk-mta-sts:stage', stage.name);
+    certificateStacks.set(d.stack, certStack);
+    stack.addStackDependency(certStack);
+  }
+  return new MtaStsCertificate(certStack, d.domainName, { domainName: d.domainName, hostedZone: zoneIn(certStack, d) }).certificate;
 }
 
 /**
  * Builds the stacks of one stage: one stack per group (by default one per domain, so stacks stay
  * far below CloudFormation's 500 resources and adding or removing a domain touches only its own
  * stack), each domain an `MtaSts` whose construct id is the domain name (stable). When the stage
- * is not in us-east-1, each group also gets a us-east-1 stack holding its certificates, passed
- * over with cross-region references. A stage with a `collector` gets its TLS-RPT collector stack.
+ * is not in us-east-1, each group with a Route 53 domain also gets a us-east-1 stack holding its
+ * certificates, passed over with cross-region references (a domain on external DNS has a
+ * CloudFront-managed certificate, and its records in the stage's delegation zone). A stage with
+ * a `collector` gets its TLS-RPT collector stack.
  */
 export function buildStage(app: Construct, stage: ResolvedStage): StageStacks {
   const stacks = new Map<string, Stack>();
@@ -111,26 +136,16 @@ export function buildStage(app: Construct, stage: ResolvedStage): StageStacks {
       Tags.of(stack).add('cdk-mta-sts:stage', stage.name);
       stacks.set(d.stack, stack);
     }
-    let certificate: acm.ICertificate | undefined;
-    if (crossRegion) {
-      let certStack = certificateStacks.get(d.stack);
-      if (!certStack) {
-        certStack = new Stack(app, certificateStackId(stage.name, d.stack), {
-          env: { account: stage.account, region: CERTIFICATE_REGION },
-          crossRegionReferences: true,
-          description: `cdk-mta-sts: us-east-1 certificates for ${d.stack} (stage ${stage.name})`,
-        });
-        Tags.of(certStack).add('cdk-mta-sts:stage', stage.name);
-        certificateStacks.set(d.stack, certStack);
-        stack.addStackDependency(certStack);
-      }
-      certificate = new MtaStsCertificate(certStack, d.domainName, { domainName: d.domainName, hostedZone: zoneIn(certStack, d) }).certificate;
-    }
+    const external = d.dns === DomainDns.EXTERNAL;
+    // An external domain's certificate is CloudFront-managed: no ACM certificate, no certificate stack.
+    const certificate = crossRegion && !external ? certificateIn(app, stage, d, certificateStacks, stack) : undefined;
     domains.set(
       d.domainName,
       new MtaSts(stack, d.domainName, {
         domainName: d.domainName,
-        hostedZone: zoneIn(stack, d),
+        // An external domain's zone is the stage's delegation zone: it holds the TXT records only.
+        hostedZone: external ? undefined : zoneIn(stack, d),
+        delegationZone: external ? zoneIn(stack, d) : undefined,
         mode: d.mode,
         mx: d.mx,
         maxAge: d.maxAgeSeconds === undefined ? undefined : Duration.seconds(d.maxAgeSeconds),

@@ -1,7 +1,7 @@
 import { Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ResolvedStage } from '../config/stage-config';
+import { DomainDns, ResolvedStage } from '../config/stage-config';
 import { MtaStsMonitor, MtaStsMonitorDomain } from '../constructs/mta-sts-monitor';
 import { TlsRptCollector } from '../constructs/tls-rpt-collector';
 
@@ -32,8 +32,10 @@ export function buildStageMonitor(app: Construct, stage: ResolvedStage, collecto
         mx: [...d.policy.mx],
         maxAge: Duration.seconds(d.policy.maxAgeSeconds),
         tlsRptDestinations: d.tlsRpt.length > 0 ? d.tlsRpt : undefined,
-        // The stage's zones are the app's: the monitor also reads their MX record sets.
-        hostedZoneId: d.hostedZoneId,
+        // The stage's zones are the app's: the monitor also reads their MX record sets. An
+        // external domain's MX is at its DNS provider (its zone here is the delegation zone,
+        // which holds no MX): read through DNS only.
+        hostedZoneId: d.dns === DomainDns.ROUTE53 ? d.hostedZoneId : undefined,
       }),
     ),
     rollups: collector ? { bucket: collector.collector.bucket } : undefined,

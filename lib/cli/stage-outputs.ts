@@ -12,15 +12,8 @@ export const stageOutputClients = {
 
 /** The value of the output whose description the constructs give `kind`, in `outputs`. */
 export function outputValue(outputs: readonly Output[], kind: keyof typeof OUTPUT_DESCRIPTIONS): string | undefined {
-  return outputByDescription(outputs, OUTPUT_DESCRIPTIONS[kind]);
+  return outputs.find((o) => o.Description?.startsWith(OUTPUT_DESCRIPTIONS[kind]))?.OutputValue;
 }
-
-function outputByDescription(outputs: readonly Output[], description: string): string | undefined {
-  return outputs.find((o) => o.Description?.startsWith(description))?.OutputValue;
-}
-
-/** The description of the shared hosting's routing-endpoint output (the constructs' OUTPUT_DESCRIPTIONS.routingEndpoint). */
-const ROUTING_ENDPOINT_OUTPUT = 'cdk-mta-sts: hosting routing endpoint';
 
 /** The outputs of stack `stackName`; refused, naming the stack, its region and account, and `fix`, when they cannot be read. */
 async function stackOutputs(stage: ResolvedStage, stackName: string, client: CloudFormationClient, fix: string): Promise<Output[]> {
@@ -61,9 +54,9 @@ export async function stageRoutingEndpoint(stage: ResolvedStage, client: CloudFo
     throw new CliError(`stage "${stage.name}" has no shared hosting ("hosting": "shared" in cdk.json), so there is no routing endpoint to find`);
   }
   const outputs = await stackOutputs(stage, stackName, client, `deploy it (cdk deploy ${stackName}), check cloudformation:DescribeStacks, or pass --routing-endpoint`);
-  const endpoint = outputByDescription(outputs, ROUTING_ENDPOINT_OUTPUT);
-  if (endpoint === undefined) throw new CliError(`stack ${stackName} has no "${ROUTING_ENDPOINT_OUTPUT}" output; deploy this version of the stage (cdk deploy ${stackName}), or pass --routing-endpoint`);
-  return routingEndpointName(endpoint, `the "${ROUTING_ENDPOINT_OUTPUT}" output of stack ${stackName}`);
+  const endpoint = outputValue(outputs, 'routingEndpoint');
+  if (endpoint === undefined) throw new CliError(`stack ${stackName} has no "${OUTPUT_DESCRIPTIONS.routingEndpoint}" output; deploy this version of the stage (cdk deploy ${stackName}), or pass --routing-endpoint`);
+  return routingEndpointName(endpoint, `the "${OUTPUT_DESCRIPTIONS.routingEndpoint}" output of stack ${stackName}`);
 }
 
 /**

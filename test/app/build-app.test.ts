@@ -5,6 +5,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage } from '../../lib/app/build-app';
 import { CONFIG_CONTEXT_KEY, MtaStsConfig, parseConfig, resolveStage } from '../../lib/config/stage-config';
 import { MtaStsMode } from '../../lib/policy/mode';
+import { stageDelegatedRecords } from '../../lib/cli/records-command';
+import { outputValue } from '../../lib/cli/stage-outputs';
+import { renderZoneLines } from '../../lib/policy/delegation';
 
 const shipped = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context[CONFIG_CONTEXT_KEY];
 
@@ -84,5 +87,79 @@ describe('many domains', () => {
     // The Lambda providers are per stack, not per domain.
     t.resourceCountIs('AWS::Lambda::Function', Object.keys(single.findResources('AWS::Lambda::Function')).length);
     expect(Object.keys(t.toJSON().Resources).length).toBeLessThan(500);
+  });
+});
+
+describe('domains on external DNS', () => {
+  const ZONE = 'mta-sts.ops.example.net';
+  /** A shared stage: external domains `external` listed first, then Route 53 domains `own`, each in a stack group of its own. */
+  const config = (region: string, names: { own?: string[]; external?: string[] }, mode = 'enforce'): unknown => {
+    const stack = (n: string) => n.replace(/\./g, '-');
+    const own = Object.fromEntries((names.own ?? []).map((n) => [n, { hostedZoneId: 'Z0EXAMPLE', hostedZoneName: n, mx: [`mx.${n}`], stack: stack(n) }]));
+    const external = Object.fromEntries((names.external ?? []).map((n) => [n, { dns: 'external', mx: [`mx.${n}`], tlsRpt: ['mailto:tlsrpt@example.com'], stack: stack(n) }]));
+    return {
+      domains: { ...external, ...own },
+      stages: { prod: { account: '111111111111', region, mode, hosting: 'shared', delegationZone: { hostedZoneId: 'Z0DELEGATION', zoneName: ZONE } } },
+      defaultStage: 'prod',
+    };
+  };
+  const certificates = (st: Stack) => Object.values(Template.fromStack(st).findResources('AWS::CertificateManager::Certificate')).map((r) => r.Properties.DomainName);
+
+  test('outside us-east-1: no certificate stack and no ACM certificate for an external domain, its TXT records in the delegation zone, no alias records', () => {
+    const { stacks, certificateStacks, domains } = build(config('eu-west-1', { own: ['example.com'], external: ['brand.example'] }));
+    expect([...certificateStacks.keys()]).toEqual(['example-com']);
+    const brandStack = Stack.of(domains.get('brand.example')!);
+    expect([...certificateStacks.values()].flatMap(certificates)).toEqual(['mta-sts.example.com']);
+    const t = Template.fromStack(brandStack);
+    t.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    t.resourceCountIs('Custom::CrossRegionExportReader', 0);
+    t.hasResourceProperties('AWS::Route53::RecordSet', { Name: `_mta-sts.brand.example.${ZONE}.`, Type: 'TXT', HostedZoneId: 'Z0DELEGATION' });
+    t.hasResourceProperties('AWS::Route53::RecordSet', { Name: `_smtp._tls.brand.example.${ZONE}.`, Type: 'TXT', HostedZoneId: 'Z0DELEGATION' });
+    expect(Object.values(t.findResources('AWS::Route53::RecordSet')).map((r) => r.Properties.Type)).toEqual(['TXT', 'TXT']);
+    expect(brandStack.dependencies.map((s) => s.stackName)).toEqual(['MtaStsProdHosting']);
+    expect(stacks.size).toBe(2);
+  });
+
+  test('the hosting certificate is the first Route 53 domain\'s, even when an external domain comes first: adding external domains keeps it', () => {
+    const hostingCertificate = (c: unknown) => {
+      const { app } = build(c);
+      const t = Template.fromStack(app.node.findChild('MtaStsProdHostingCertificate') as Stack).toJSON();
+      return Object.entries(t.Resources as Record<string, { Type: string; Properties: unknown }>).filter(([, r]) => r.Type === 'AWS::CertificateManager::Certificate');
+    };
+    const before = hostingCertificate(config('eu-west-1', { own: ['example.com', 'example.org'] }));
+    expect(before.map(([, r]) => (r.Properties as { DomainName: string }).DomainName)).toEqual(['mta-sts.example.com']);
+    expect(hostingCertificate(config('eu-west-1', { own: ['example.com', 'example.org'], external: ['brand.example'] }))).toEqual(before);
+  });
+
+  test('a stage of external domains only: the hosting certificate is mta-sts.<delegation zone>, validated in that zone', () => {
+    const { hostingStack, certificateStacks } = build(config('us-east-1', { external: ['brand.example', 'other.example'] }));
+    expect(certificateStacks.size).toBe(0);
+    Template.fromStack(hostingStack!).hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: `mta-sts.${ZONE}`,
+      DomainValidationOptions: [{ DomainName: `mta-sts.${ZONE}`, HostedZoneId: 'Z0DELEGATION' }],
+    });
+    const outside = build(config('eu-west-1', { external: ['brand.example'] }));
+    expect(outside.certificateStacks.size).toBe(0);
+    expect(certificates(outside.app.node.findChild('MtaStsProdHostingCertificate') as Stack)).toEqual([`mta-sts.${ZONE}`]);
+  });
+
+  test('the stack outputs are what `mta-sts records` prints: the hosting\'s routing endpoint, and each CNAME\'s zone-file line', () => {
+    const c = config('us-east-1', { own: ['example.com'], external: ['brand.example'] });
+    const { hostingStack, domains } = build(c);
+    const outputsOf = (st: Stack) => Object.values(Template.fromStack(st).toJSON().Outputs as Record<string, { Description: string; Value: unknown }>).map((o) => ({ Description: o.Description, OutputValue: o.Value as string }));
+    expect(outputValue(outputsOf(hostingStack!), 'routingEndpoint')).toBeDefined();
+    const outputs = outputsOf(Stack.of(domains.get('brand.example')!));
+    const [, tlsRpt, mtaSts] = renderZoneLines(stageDelegatedRecords(resolveStage(parseConfig(c)).domains, 'd111111abcdef8.cloudfront.net')[0].records);
+    expect([outputValue(outputs, 'cnameTlsRpt'), outputValue(outputs, 'cnameMtaSts')]).toEqual([tlsRpt, mtaSts]);
+    expect(outputValue(outputs, 'cnamePolicyHost')).toBeDefined();
+  });
+
+  test('the monitor reads an external domain\'s MX through DNS only: its role may list the Route 53 domain\'s zone, not the delegation zone', () => {
+    const { monitor } = build(config('us-east-1', { own: ['example.com'], external: ['brand.example'] }));
+    const policies = Template.fromStack(Stack.of(monitor!)).findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as { Sid?: string; Resource: unknown }[]);
+    const list = statements.find((s) => s.Sid === 'ListOwnZonesMx')!;
+    expect(JSON.stringify(list.Resource)).toContain('hostedzone/Z0EXAMPLE');
+    expect(JSON.stringify(list.Resource)).not.toContain('Z0DELEGATION');
   });
 });

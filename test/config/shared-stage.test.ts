@@ -155,10 +155,10 @@ describe('cdk-nag AwsSolutions on a whole shared stage', () => {
 describe('the stack estimate of a shared stage, measured against synthesized templates', () => {
   const shapes: Shape[] = ['us-east-1', 'eu-west-1'].flatMap((region) => ['testing', 'none'].flatMap((mode) => [false, true].map((tlsRpt) => ({ region, mode, tlsRpt }))));
 
-  test.each(shapes)('resources are exact for 1 and 3 domains: %j', (shape) => {
+  test.each(shapes)('resources and outputs are exact for 1 and 3 domains: %j', (shape) => {
     for (const n of [1, 3]) {
       const { actual, estimate } = measure(n, shape);
-      expect([n, estimate.resources]).toEqual([n, actual.resources]);
+      expect([n, estimate.resources, estimate.outputs]).toEqual([n, actual.resources, actual.outputs]);
     }
   });
 
@@ -185,6 +185,60 @@ describe('the stack estimate of a shared stage, measured against synthesized tem
     expect(estimate.resources).toBeLessThanOrEqual(MAX_STACK_RESOURCES);
     expect(actual.resources).toBeLessThanOrEqual(MAX_STACK_RESOURCES);
     expect(() => parseConfig(config(most + 1, shape))).toThrow(/stack group "Bulk" has 62 domains, which make about 504 resources .*\(the first 61 fit in one stack\)/);
+  });
+});
+
+describe('the stack estimate of domains on external DNS, measured against synthesized templates', () => {
+  const shapes: Shape[] = ['us-east-1', 'eu-west-1'].flatMap((region) => ['testing', 'none'].flatMap((mode) => [false, true].map((tlsRpt) => ({ region, mode, tlsRpt, external: true }))));
+
+  test.each(shapes)('resources and outputs are exact for 1 and 3 domains (no alias records, no certificate, no cross-region reader): %j', (shape) => {
+    for (const n of [1, 3]) {
+      const { actual, estimate } = measure(n, shape);
+      expect([n, estimate.resources, estimate.outputs]).toEqual([n, actual.resources, actual.outputs]);
+    }
+  });
+
+  test.each([
+    [shapes[0], 3],
+    [shapes[3], 20],
+    [shapes[6], 20],
+    [{ region: 'us-east-1', mode: 'testing', tlsRpt: true, nameLength: 56, mx: 40, external: true }, 10],
+    [{ region: 'eu-west-1', mode: 'enforce', tlsRpt: false, mx: 400, external: true }, 3],
+  ] as const)('template bytes: at least the real size, at most 15%% over: %j x %i', (shape, n) => {
+    const { actual, estimate } = measure(n, shape);
+    expect(estimate.templateBytes).toBeGreaterThanOrEqual(actual.bytes);
+    expect(estimate.templateBytes).toBeLessThanOrEqual(actual.bytes * 1.15);
+  });
+
+  test('a group of Route 53 and external domains outside us-east-1: resources and outputs exact, bytes an upper bound within 15%', () => {
+    const c = config(4, { region: 'eu-west-1', mode: 'testing', tlsRpt: true, external: true, stack: 'Bulk' });
+    const [first, second] = Object.values(c.domains) as Record<string, unknown>[];
+    for (const [i, d] of [first, second].entries()) Object.assign(d, { dns: undefined, hostedZoneId: `Z${i}`.padEnd(21, 'B'), hostedZoneName: 'example.com' });
+    const { actual, estimate } = measureGroup(resolveStage(parseConfig(c)));
+    expect([estimate.resources, estimate.outputs]).toEqual([actual.resources, actual.outputs]);
+    expect(estimate.templateBytes).toBeGreaterThanOrEqual(actual.bytes);
+    expect(estimate.templateBytes).toBeLessThanOrEqual(actual.bytes * 1.15);
+  });
+
+  test('CloudFormation\'s 200 outputs bound a group of external domains: 50 with TLS-RPT synthesize within it, the 51st is refused', () => {
+    const shape = { region: 'us-east-1', mode: 'testing', tlsRpt: true, external: true, stack: 'Bulk' };
+    const { actual, estimate } = measure(50, shape);
+    expect([estimate.outputs, actual.outputs]).toEqual([200, 200]);
+    expect(estimate.resources).toBeLessThanOrEqual(MAX_STACK_RESOURCES);
+    expect(() => parseConfig(config(51, shape))).toThrow(
+      'mtaSts.stages.prod: stack group "Bulk" has 51 domains, which make 204 outputs in stack MtaStsProdBulk (a domain on external DNS has one per CNAME to make, and its policy URL), more than the 200 CloudFormation allows in a template: ' +
+        'move domains of this group to another one with their "stack" key in mtaSts.domains (the first 50 fit in one stack)',
+    );
+  });
+
+  test('roles: the MX guard is still there (a Lambda reading DNS), the cross-region pair only for the hosting certificate', () => {
+    const app = new App();
+    const stage = resolveStage(parseConfig(config(3, { region: 'eu-west-1', mode: 'testing', tlsRpt: false, external: true })));
+    buildStage(app, stage);
+    const all = [...app.node.children].filter((c): c is Stack => Stack.isStack(c));
+    const stacks = new Set(stage.domains.map((d) => d.stack)).size;
+    expect(estimateStageRoles(stage)).toBe(2 + 2 * stacks);
+    expect(countOf(all, 'AWS::IAM::Role')).toBe(estimateStageRoles(stage));
   });
 });
 
