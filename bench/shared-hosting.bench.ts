@@ -1,30 +1,50 @@
-// Benchmark: synth of a `"hosting": "shared"` stage with 100 and 1000 domains (stack groups of
-// 50 domains, each in its own zone), beside the dedicated layout at 100 (one stack per domain,
-// the default; 100 is the most a dedicated stage may have). In process: the stage config check,
-// buildStage and app.synth(), CPU time (user + system) per domain. Then, from the cloud
-// assembly: the largest stack's resources and template bytes, and the account footprint counted
-// over every template (distributions, origin access controls, Lambda functions, IAM roles).
-// Targets: the shared footprint is the same at 100 and 1000 domains except Lambdas and roles,
-// which grow by stack (2 per stack of 50 domains), not by domain; CPU per domain at 1000 within
-// 1.5x of 100.
+// Benchmark: synth of a `"hosting": "shared"` stage with 100, 1000 and 5000 domains placed
+// automatically (no `stack` keys: each domain in one of the default placement stacks, chosen by
+// a hash of its name), beside the dedicated layout at 100 (one stack per domain, the default; 100
+// is the most a dedicated stage may have). Each layout runs as its own process, the way a user's
+// app does: the config in the app's context (as cdk.json gives it), `MtaStsStages.fromContext`
+// (config check, stage resolution, buildStage) and app.synth() into a temporary cloud assembly,
+// after a warm-up synth of 5 domains so that loading aws-cdk-lib is not counted. Measured: CPU
+// time (user + system), wall time and the process's peak RSS; from the cloud assembly, the
+// largest stack's resources and template bytes (the file as synthesized) and the account
+// footprint over every template (distributions, origin access controls, tenants, Lambda
+// functions, IAM roles).
+// Targets: CPU per domain at the largest size within 1.5x of the figure at 100; one distribution
+// and one origin access control; Lambda functions and IAM roles at most 2 per placement stack
+// (not growing with the domains: the same at 1000 and 5000 once every placement stack is in
+// use); every stack within CloudFormation's 500 resources and 1 MB template. A miss prints FAIL
+// and exits non-zero.
+// BENCH_SHARED_SIZES=100,1000 measures fewer shared sizes (the 5000 run takes about 75 CPU seconds
+// and 1.4 GB).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { buildStage } from '../lib/app/build-app';
-import { parseConfig, resolveStage } from '../lib/config/stage-config';
+import { MtaStsStages } from '../lib/app/mta-sts-stages';
+import { DEFAULT_PLACEMENT_STACKS } from '../lib/config/placement';
+import { MAX_STACK_RESOURCES, MAX_TEMPLATE_BYTES } from '../lib/config/stage-stacks';
 
-const GROUP = 50;
 const COUNTED = ['AWS::CloudFront::Distribution', 'AWS::CloudFront::OriginAccessControl', 'AWS::CloudFront::DistributionTenant', 'AWS::Lambda::Function', 'AWS::IAM::Role'];
+/** The account footprint that does not grow with the domains (bounded by the placement stacks). */
+const BOUNDED = COUNTED.filter((t) => t !== 'AWS::CloudFront::DistributionTenant');
 
 interface Layout {
-  readonly name: string;
   readonly domains: number;
   readonly hosting: 'shared' | 'dedicated';
-  /** Domains a stack group; 0: the default, a stack per domain. */
-  readonly group: number;
 }
 
+interface Result {
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  readonly maxRssMb: number;
+  readonly stacks: number;
+  readonly counts: Record<string, number>;
+  readonly largest: { readonly resources: number; readonly bytes: number; readonly stack: string };
+  readonly biggestTemplate: { readonly resources: number; readonly bytes: number; readonly stack: string };
+}
+
+/** A stage config as a user writes it in cdk.json: every domain in its own zone, no `stack` key. */
 function config(l: Layout) {
   const name = (i: number) => `d${i}.example.com`;
   return {
@@ -36,7 +56,6 @@ function config(l: Layout) {
           hostedZoneName: 'example.com',
           mx: [`mx1.${name(i)}`, `*.mx.${name(i)}`],
           tlsRpt: ['mailto:tlsrpt@reports.example.com'],
-          ...(l.group > 0 ? { stack: `g${Math.floor(i / l.group)}` } : {}),
         },
       ]),
     ),
@@ -45,55 +64,130 @@ function config(l: Layout) {
   };
 }
 
-function cpuMs(start: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(start);
-  return (d.user + d.system) / 1000;
-}
-
-function run(l: Layout) {
-  const outdir = mkdtempSync(join(tmpdir(), 'bench-shared-'));
+/** Synthesizes `l` through the stage config path; CPU and wall milliseconds of it. */
+function synth(l: Layout, outdir: string): { cpuMs: number; wallMs: number } {
+  const context = { mtaSts: config(l) };
   (globalThis as { gc?: () => void }).gc?.();
   const start = process.cpuUsage();
-  const app = new App({ outdir });
-  buildStage(app, resolveStage(parseConfig(config(l))));
+  const t0 = performance.now();
+  const app = new App({ outdir, context });
+  MtaStsStages.fromContext(app);
   app.synth();
-  const cpu = cpuMs(start);
+  const d = process.cpuUsage(start);
+  return { cpuMs: (d.user + d.system) / 1000, wallMs: performance.now() - t0 };
+}
+
+/** Counts the footprint and finds the largest stacks in a cloud assembly. */
+function inspect(outdir: string): Pick<Result, 'stacks' | 'counts' | 'largest' | 'biggestTemplate'> {
   const counts = Object.fromEntries(COUNTED.map((t) => [t, 0]));
   let largest = { resources: 0, bytes: 0, stack: '' };
+  let biggestTemplate = largest;
   let stacks = 0;
   for (const f of readdirSync(outdir).filter((f) => f.endsWith('.template.json'))) {
     stacks++;
     const path = join(outdir, f);
     const resources = Object.values<{ Type: string }>(JSON.parse(readFileSync(path, 'utf8')).Resources ?? {});
     for (const r of resources) if (r.Type in counts) counts[r.Type]++;
-    if (resources.length > largest.resources) largest = { resources: resources.length, bytes: statSync(path).size, stack: f.replace('.template.json', '') };
+    const stack = { resources: resources.length, bytes: statSync(path).size, stack: f.replace('.template.json', '') };
+    if (stack.resources > largest.resources) largest = stack;
+    if (stack.bytes > biggestTemplate.bytes) biggestTemplate = stack;
   }
+  return { stacks, counts, largest, biggestTemplate };
+}
+
+/** In the child process: warm up, measure one layout, print the result as JSON. */
+function child(l: Layout): void {
+  const warm = mkdtempSync(join(tmpdir(), 'bench-shared-'));
+  synth({ domains: 5, hosting: l.hosting }, warm);
+  rmSync(warm, { recursive: true, force: true });
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-shared-'));
+  const time = synth(l, outdir);
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  const result: Result = { ...time, maxRssMb, ...inspect(outdir) };
   rmSync(outdir, { recursive: true, force: true });
-  return { cpu, perDomain: cpu / l.domains, counts, largest, stacks };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-const layouts: Layout[] = [
-  { name: 'dedicated, stack per domain', domains: 100, hosting: 'dedicated', group: 0 },
-  { name: `shared, groups of ${GROUP}`, domains: 100, hosting: 'shared', group: GROUP },
-  { name: `shared, groups of ${GROUP}`, domains: 1000, hosting: 'shared', group: GROUP },
-];
-
-// A warm-up synth, so the first measured layout does not pay for loading aws-cdk-lib.
-run({ name: 'warm-up', domains: 5, hosting: 'shared', group: GROUP });
-const results = layouts.map((l) => ({ l, r: run(l) }));
-
-const short = (t: string) => t.replace(/^AWS::\w+::/, '');
-console.log(
-  ['layout', 'domains', 'stacks', 'CPU s', 'CPU ms/domain', 'largest stack (resources, bytes)', ...COUNTED.map(short)].join(' | '),
-);
-for (const { l, r } of results) {
-  console.log(
-    [l.name, l.domains, r.stacks, (r.cpu / 1000).toFixed(1), r.perDomain.toFixed(1), `${r.largest.resources}, ${r.largest.bytes}`, ...COUNTED.map((t) => r.counts[t])].join(' | '),
-  );
+function measure(l: Layout): Result {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename], {
+    env: { ...process.env, BENCH_SHARED_CHILD: JSON.stringify(l) },
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`${l.hosting} ${l.domains}: the synth failed (exit ${r.status ?? r.signal}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Result;
 }
-const [, s100, s1000] = results.map((x) => x.r);
-console.log(`CPU per domain, shared 1000 / shared 100: ${(s1000.perDomain / s100.perDomain).toFixed(2)} (target <= 1.5)`);
-console.log(`CPU per domain, shared 100 / dedicated 100: ${(s100.perDomain / results[0].r.perDomain).toFixed(2)}`);
-const constant = ['AWS::CloudFront::Distribution', 'AWS::CloudFront::OriginAccessControl'].every((t) => s100.counts[t] === s1000.counts[t]);
-console.log(`distributions and origin access controls the same at 100 and 1000: ${constant ? 'yes' : 'NO'}`);
-if (!constant || s1000.perDomain / s100.perDomain > 1.5) process.exitCode = 1;
+
+function main(): void {
+  const sizes = (process.env.BENCH_SHARED_SIZES ?? '100,1000,5000').split(',').map(Number);
+  const layouts: Layout[] = [{ domains: 100, hosting: 'dedicated' }, ...sizes.map((domains): Layout => ({ domains, hosting: 'shared' }))];
+  const results = layouts.map((l) => ({ l, r: measure(l) }));
+  console.log(`placement stacks: ${DEFAULT_PLACEMENT_STACKS} (the default), one process per layout, after a 5-domain warm-up synth`);
+  console.log(['hosting', 'domains', 'stacks', 'CPU s', 'CPU ms/domain', 'wall s', 'peak RSS MB', 'largest stack (resources, bytes)', 'largest template (bytes)', ...COUNTED.map(short)].join(' | '));
+  for (const { l, r } of results) {
+    const row = [l.hosting, l.domains, r.stacks, (r.cpuMs / 1000).toFixed(1), (r.cpuMs / l.domains).toFixed(1), (r.wallMs / 1000).toFixed(1), r.maxRssMb.toFixed(0)];
+    console.log([...row, `${r.largest.resources}, ${r.largest.bytes}`, r.biggestTemplate.bytes, ...COUNTED.map((t) => r.counts[t])].join(' | '));
+  }
+  const failures = [...limitFailures(results), ...targetFailures(results)];
+  for (const f of failures) console.log(`FAIL: ${f}`);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+/** Every stack of every layout within CloudFormation's limits. */
+function limitFailures(results: { l: Layout; r: Result }[]): string[] {
+  const failures: string[] = [];
+  for (const { l, r } of results) {
+    const at = `${l.hosting} ${l.domains}`;
+    if (r.largest.resources > MAX_STACK_RESOURCES) failures.push(`${at}: stack ${r.largest.stack} has ${r.largest.resources} resources (limit ${MAX_STACK_RESOURCES})`);
+    if (r.biggestTemplate.bytes > MAX_TEMPLATE_BYTES) failures.push(`${at}: template of ${r.biggestTemplate.stack} is ${r.biggestTemplate.bytes} bytes (limit ${MAX_TEMPLATE_BYTES})`);
+  }
+  return failures;
+}
+
+/** CPU per domain linear; the footprint bounded by the placement stacks, whatever the domains. */
+function targetFailures(results: { l: Layout; r: Result }[]): string[] {
+  const shared = results.filter((x) => x.l.hosting === 'shared');
+  const failures: string[] = [];
+  const perDomain = (x: { l: Layout; r: Result }) => x.r.cpuMs / x.l.domains;
+  const first = shared[0];
+  const last = shared[shared.length - 1];
+  if (first && last !== first) {
+    const ratio = perDomain(last) / perDomain(first);
+    const marginal = (last.r.cpuMs - first.r.cpuMs) / (last.l.domains - first.l.domains);
+    console.log(`CPU per domain, shared ${last.l.domains} / shared ${first.l.domains}: ${ratio.toFixed(2)} (target <= 1.5); marginal CPU per added domain ${marginal.toFixed(1)} ms`);
+    if (ratio > 1.5) failures.push(`CPU per domain at ${last.l.domains} is ${ratio.toFixed(2)}x the figure at ${first.l.domains} (target <= 1.5)`);
+  }
+  const dedicated = results.find((x) => x.l.hosting === 'dedicated' && x.l.domains === first?.l.domains);
+  if (first && dedicated) console.log(`CPU per domain, shared ${first.l.domains} / dedicated ${dedicated.l.domains}: ${(perDomain(first) / perDomain(dedicated)).toFixed(2)}`);
+  // One distribution and one origin access control whatever the domains; per placement stack in
+  // use a publisher and an MX guard (a Lambda function and a role each), so at most 2 per
+  // placement stack: 1000 names may leave a placement stack empty, 5000 fill them all.
+  const bound = 2 * DEFAULT_PLACEMENT_STACKS;
+  for (const x of shared) {
+    const at = `shared ${x.l.domains}`;
+    for (const t of ['AWS::CloudFront::Distribution', 'AWS::CloudFront::OriginAccessControl']) {
+      if (x.r.counts[t] !== 1) failures.push(`${at}: ${x.r.counts[t]} ${short(t)} (expected 1)`);
+    }
+    for (const t of ['AWS::Lambda::Function', 'AWS::IAM::Role']) {
+      if (x.r.counts[t] > bound) failures.push(`${at}: ${x.r.counts[t]} ${short(t)} (bound: 2 per placement stack, ${bound})`);
+    }
+  }
+  const big = shared.filter((x) => x.l.domains >= 1000);
+  if (big.length > 1) {
+    const same = BOUNDED.every((t) => big.every((x) => x.r.counts[t] === big[0].r.counts[t]));
+    const inUse = big.map((x) => `${x.r.stacks - 1} at ${x.l.domains}`).join(', ');
+    console.log(
+      `footprint at ${big.map((x) => x.l.domains).join(' and ')}: ${same ? 'the same' : 'not the same'}; ` +
+        `placement stacks in use: ${inUse} of ${DEFAULT_PLACEMENT_STACKS}; Lambda functions and IAM roles bounded by ${bound}: ${failures.length === 0 ? 'yes' : 'NO'}`,
+    );
+  }
+  return failures;
+}
+
+function short(t: string): string {
+  return t.replace(/^AWS::\w+::/, '');
+}
+
+const asChild = process.env.BENCH_SHARED_CHILD;
+if (asChild) child(JSON.parse(asChild) as Layout);
+else main();
