@@ -18,6 +18,7 @@ interface CheckCommandOptions {
   readonly timeout?: string;
   readonly stage?: string;
   readonly config?: string;
+  readonly routingEndpoint?: string;
 }
 
 function integerOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -80,11 +81,17 @@ export function registerCheckCommand(program: Command, ctx: CliContext): void {
     .option('--timeout <ms>', 'time budget of each MX host and of each DNS lookup, in milliseconds (the policy fetch keeps the 4 s senders allow)')
     .option('--stage <name>', 'check every domain of this stage of the config (in parallel, one table) and compare each live policy with what the stage publishes')
     .option('--config <file>', 'with --stage: the cdk.json holding the stage config', 'cdk.json')
+    .option('--routing-endpoint <name>', "with --stage: the shared hosting's routing endpoint the mta-sts CNAMEs of domains on external DNS must point to (default: the deployed hosting stack's output)")
     .action(async (domain: string | undefined, o: CheckCommandOptions) => {
       if (o.stage !== undefined) {
         // Loaded only for --stage: `check <domain>` does not pay for the stage config (zod, region list).
         const { runCheckStage } = await import('./check-stage');
-        await runCheckStage({ config: o.config ?? 'cdk.json', stage: o.stage, domain, json: o.json, strict: o.strict }, checkOptionsFromCli(o), ctx, process.stderr.isTTY === true);
+        await runCheckStage(
+          { config: o.config ?? 'cdk.json', stage: o.stage, domain, json: o.json, strict: o.strict, routingEndpoint: o.routingEndpoint },
+          checkOptionsFromCli(o),
+          ctx,
+          process.stderr.isTTY === true,
+        );
         return;
       }
       if (domain === undefined) throw new CliError('give a domain (`mta-sts check example.com`), or a stage of the config (`mta-sts check --stage prod`)');
