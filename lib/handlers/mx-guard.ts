@@ -11,9 +11,20 @@
 // timestamp or random nonce), which breaks deterministic synths and makes every deploy an
 // update. That is left to `mta-sts plan` (run it in the pipeline before `cdk deploy`), which
 // reads the live MX records every time.
+//
+// Where the MX records come from: the domain's Route 53 hosted zone (`HostedZoneId`), listed
+// with every routing-policy variant; or, for a domain whose DNS is at another provider
+// (`MxSource: dns`), the DNS itself, through the Lambda's resolver, as a sender sees it. A DNS
+// answer is hostile input: the lookup is bounded in time (per try, tries, and an overall
+// budget) and at most MAX_DNS_MX_ANSWERS answers are assessed (more is refused, never cut:
+// a dropped answer could hide an uncovered host). NXDOMAIN and NODATA mean "no MX"; any other
+// failure (SERVFAIL, time-out, refused) says nothing about the MX records, so under mode fail
+// it fails the deploy with a retryable message, never passes.
+import { promises as dns } from 'node:dns';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { LiveRecordSet } from '../aws/record-set';
 import { bareZoneId, listRecordSets, route53Client, route53Error } from '../aws/route53-records';
 import { assessMx, MxAssessment, MxVerdict, suggestedPatterns } from '../plan/mx-assessment';
 import { CustomResourceResult, httpsResponseSender, respondTo, ResponseSender } from './private/cfn-response';
@@ -26,13 +37,24 @@ export enum GuardMode {
   REPORT = 'report',
 }
 
-/** The `Verdict` reported when Route 53 could not be read. */
+/** The `Verdict` reported when Route 53 or DNS could not be read. */
 export const ERROR_VERDICT = 'error';
+
+/** The `MxSource` of a guard that reads the MX records through DNS (the construct's MX_SOURCE_DNS). */
+export const MX_SOURCE_DNS = 'dns';
+
+/** At most this many MX answers are assessed; a longer answer is refused (never cut). */
+export const MAX_DNS_MX_ANSWERS = 100;
+
+/** The DNS lookup's bounds: per try, tries (c-ares doubles the time-out on each retry), and in all. */
+export const DNS_LIMITS = { timeoutMs: 2000, tries: 3, budgetMs: 30_000 } as const;
 
 /** The properties the `MtaSts` construct gives the resource. */
 export interface MxGuardProperties {
-  /** The hosted zone to read. */
-  readonly HostedZoneId: string;
+  /** The hosted zone to read; absent with `MxSource: dns`. */
+  readonly HostedZoneId?: string;
+  /** `dns` for a domain whose DNS is at another provider; absent: Route 53 (`HostedZoneId`). */
+  readonly MxSource?: string;
   /** The mail domain (normalised): the MX records at this name are read. */
   readonly DomainName: string;
   /** `fail` or `report` (see `GuardMode`). */
@@ -45,10 +67,25 @@ export interface MxGuardProperties {
   readonly MxPatterns: string[];
 }
 
+/** The part of a node:dns `Resolver` the DNS path uses. */
+export interface MxResolver {
+  /** The MX records at `name` (CNAMEs followed); rejects with a node:dns error code. */
+  resolveMx(name: string): Promise<{ exchange: string; priority: number }[]>;
+}
+
+/** The resolver of the DNS path: the Lambda's, with `DNS_LIMITS`. */
+export function mxResolver(): MxResolver {
+  return new dns.Resolver({ timeout: DNS_LIMITS.timeoutMs, tries: DNS_LIMITS.tries });
+}
+
 /** The clients and helpers the handler uses; tests inject their own. */
 export interface MxGuardDeps {
   /** Lists the zone's MX record sets (us-east-1, retries: `route53Client()`). */
   readonly route53: Route53Client;
+  /** Reads the MX records of a domain on external DNS (default: `mxResolver()`). */
+  readonly dns?: MxResolver;
+  /** The overall time budget of the DNS lookup (default `DNS_LIMITS.budgetMs`). */
+  readonly dnsBudgetMs?: number;
   /** Reads the stack status, to never fail during a rollback. */
   readonly cloudformation: CloudFormationClient;
   /** Sends the response to CloudFormation. */
@@ -60,9 +97,12 @@ export interface MxGuardDeps {
 /** CloudFormation keeps at most 4 KiB of a response's data. */
 const MAX_REPORT_CHARS = 3000;
 
-/** The deterministic physical id: one guard per zone and domain. */
-export function guardPhysicalId(hostedZoneId: string, domainName: string): string {
-  return `${bareZoneId(hostedZoneId)}/${domainName}/mx-guard`;
+/**
+ * The deterministic physical id: one guard per zone and domain (`dns/<domain>/mx-guard` for a
+ * domain read through DNS).
+ */
+export function guardPhysicalId(hostedZoneId: string | undefined, domainName: string): string {
+  return `${hostedZoneId === undefined ? MX_SOURCE_DNS : bareZoneId(hostedZoneId)}/${domainName}/mx-guard`;
 }
 
 function readProperties(event: CloudFormationCustomResourceEvent): MxGuardProperties & { mode: GuardMode } {
@@ -71,10 +111,39 @@ function readProperties(event: CloudFormationCustomResourceEvent): MxGuardProper
   if (mode === undefined) {
     throw new Error(`\`GuardMode\` must be "fail" or "report", got ${JSON.stringify(p.GuardMode)}: update cdk-mta-sts in the app and the Lambda together`);
   }
-  if (!Array.isArray(p.MxPatterns) || typeof p.HostedZoneId !== 'string' || typeof p.DomainName !== 'string') {
-    throw new Error('the MX guard needs `HostedZoneId`, `DomainName` and `MxPatterns` (a list): update cdk-mta-sts in the app and the Lambda together');
+  if (p.MxSource !== undefined && p.MxSource !== MX_SOURCE_DNS) {
+    throw new Error(`\`MxSource\` must be "${MX_SOURCE_DNS}" or absent, got ${JSON.stringify(p.MxSource)}: update cdk-mta-sts in the app and the Lambda together`);
+  }
+  const zoneOk = p.MxSource === MX_SOURCE_DNS ? p.HostedZoneId === undefined : typeof p.HostedZoneId === 'string';
+  if (!Array.isArray(p.MxPatterns) || !zoneOk || typeof p.DomainName !== 'string') {
+    throw new Error(
+      'the MX guard needs `DomainName`, `MxPatterns` (a list) and either `HostedZoneId` or `MxSource: dns` (not both): update cdk-mta-sts in the app and the Lambda together',
+    );
   }
   return { ...p, mode };
+}
+
+/** Where the MX records were read, for messages. */
+function sourceOf(p: MxGuardProperties): { where: string; removeFrom: string; noMx: (consequence: string) => string } {
+  if (p.HostedZoneId === undefined) {
+    return {
+      where: 'in DNS',
+      removeFrom: "the domain's zone at its DNS provider",
+      noMx: (consequence) =>
+        `DNS has no MX record at ${p.DomainName} (the name does not exist, or has no MX): ${consequence}, ` +
+        'which usually means a wrong `domainName` or MX records not yet published at the DNS provider. Fix: publish the MX records of the domain, or check `domainName`; ' +
+        'if the domain is not meant to receive mail, publish mode none instead.',
+    };
+  }
+  const zone = bareZoneId(p.HostedZoneId);
+  return {
+    where: `in hosted zone ${zone}`,
+    removeFrom: 'the zone',
+    noMx: (consequence) =>
+      `hosted zone ${zone} has no MX record at ${p.DomainName}: ${consequence}, ` +
+      'which usually means the wrong `hostedZone` or `domainName`. Fix: add the MX records of the domain to this zone, or check the domain and the zone; ' +
+      'if its MX records are served from outside this zone, set `mxGuard: MxGuard.REPORT`.',
+  };
 }
 
 /** What the guard found, in one paragraph, and whether it is a reason to fail. */
@@ -91,7 +160,7 @@ function hostList(a: MxAssessment): string {
 
 /** Describes the assessment: what was found, and the fix. */
 export function describeAssessment(a: MxAssessment, p: MxGuardProperties): string {
-  const zone = bareZoneId(p.HostedZoneId);
+  const { where, removeFrom, noMx } = sourceOf(p);
   const patterns = p.MxPatterns.join(', ');
   const sets = a.recordSetCount > 1 ? ` (in ${a.recordSetCount} MX record sets: routing policies; every set counts)` : '';
   switch (a.verdict) {
@@ -99,34 +168,87 @@ export function describeAssessment(a: MxAssessment, p: MxGuardProperties): strin
       const wildcards = [...new Set(a.uncoveredHosts.flatMap((h) => suggestedPatterns(h).slice(1)))];
       const alternative = wildcards.length > 0 ? ` (or a pattern that covers them, such as ${JSON.stringify(wildcards[0])})` : '';
       return (
-        `${a.uncoveredHosts.length} MX host(s) of ${p.DomainName} in hosted zone ${zone} are not covered by the policy's mx patterns: ` +
+        `${a.uncoveredHosts.length} MX host(s) of ${p.DomainName} ${where} are not covered by the policy's mx patterns: ` +
         `${a.uncoveredHosts.join(', ')}. Under mode enforce, senders refuse to deliver to them. ` +
         `The policy's mx: ${patterns}. The live MX${sets}: ${hostList(a)}. ` +
-        `Fix: add ${a.uncoveredHosts.map((h) => JSON.stringify(h)).join(', ')} to \`mx\`${alternative}, or remove those MX records from the zone ` +
+        `Fix: add ${a.uncoveredHosts.map((h) => JSON.stringify(h)).join(', ')} to \`mx\`${alternative}, or remove those MX records from ${removeFrom} ` +
         '(a wildcard covers exactly one label: *.mx.example.com covers a.mx.example.com, not a.b.mx.example.com).'
       );
     }
     case MxVerdict.NO_MX:
-      return (
-        `hosted zone ${zone} has no MX record at ${p.DomainName}: a mode ${p.PolicyMode} policy (mx: ${patterns}) has no mail host to protect, ` +
-        'which usually means the wrong `hostedZone` or `domainName`. Fix: add the MX records of the domain to this zone, or check the domain and the zone; ' +
-        'if its MX records are served from outside this zone, set `mxGuard: MxGuard.REPORT`.'
-      );
+      return noMx(`a mode ${p.PolicyMode} policy (mx: ${patterns}) has no mail host to protect`);
     case MxVerdict.NULL_MX:
       return (
-        `${p.DomainName} publishes a null MX in hosted zone ${zone} (RFC 7505 "0 ."): it receives no mail, so a mode ${p.PolicyMode} policy protects nothing. ` +
+        `${p.DomainName} publishes a null MX ${where} (RFC 7505 "0 ."): it receives no mail, so a mode ${p.PolicyMode} policy protects nothing. ` +
         'Fix: publish mode none (or remove the MtaSts construct), or replace the null MX with the real MX records.'
       );
     default: {
       const unused = a.unusedPatterns.length > 0 ? ` The pattern(s) ${a.unusedPatterns.join(', ')} match no MX host: harmless, but often a typo.` : '';
-      return `every MX host of ${p.DomainName} in hosted zone ${zone}${sets} is covered by the policy's mx patterns (${patterns}): ${hostList(a)}.${unused}`;
+      return `every MX host of ${p.DomainName} ${where}${sets} is covered by the policy's mx patterns (${patterns}): ${hostList(a)}.${unused}`;
     }
   }
 }
 
+/** Why the DNS path could not give the MX records: the message of a failing outcome. */
+class DnsReadError extends Error {}
+
+/** The node:dns codes that mean "no MX here", as opposed to "no answer". */
+const NO_MX_CODES = new Set<string>([dns.NOTFOUND, dns.NODATA]);
+
+/** `promise`, or a rejection with code ETIMEOUT after `ms`. */
+function withinBudget<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: dns.TIMEOUT })), ms);
+    timer.unref?.();
+  });
+  return Promise.race([promise, budget]).finally(() => clearTimeout(timer));
+}
+
+/** One MX answer in Route 53's presentation format, for `assessMx`; a malformed one as it came (bounded). */
+function mxValue(answer: unknown): string {
+  const a = answer as { exchange?: unknown; priority?: unknown } | null;
+  if (a && typeof a.exchange === 'string' && Number.isInteger(a.priority)) return `${a.priority} ${a.exchange === '' ? '.' : a.exchange.slice(0, 255)}`;
+  return JSON.stringify(answer ?? null).slice(0, 100);
+}
+
+/**
+ * The MX records of `domain` through DNS, as one record set (empty for NXDOMAIN and NODATA).
+ * Throws `DnsReadError` for a failure that says nothing about the records, or an answer over
+ * `MAX_DNS_MX_ANSWERS`.
+ */
+async function readDnsMx(domain: string, deps: MxGuardDeps): Promise<LiveRecordSet[]> {
+  const resolver = deps.dns ?? mxResolver();
+  let answers: unknown;
+  try {
+    answers = await withinBudget(resolver.resolveMx(domain), deps.dnsBudgetMs ?? DNS_LIMITS.budgetMs);
+  } catch (e) {
+    const code = String((e as { code?: unknown }).code ?? 'UNKNOWN').slice(0, 40);
+    if (NO_MX_CODES.has(code)) return [];
+    throw new DnsReadError(
+      `the MX records of ${domain} could not be read through DNS (${code}), so the policy cannot be checked. This is usually temporary (a failing resolver or name server): ` +
+        "retry the deployment; if it persists, check that the domain's name servers answer for its MX records and, if the zone is signed, that its DNSSEC chain is valid",
+    );
+  }
+  if (!Array.isArray(answers)) throw new DnsReadError(`the DNS answer for the MX records of ${domain} is not a list, so the policy cannot be checked: retry the deployment`);
+  if (answers.length > MAX_DNS_MX_ANSWERS) {
+    throw new DnsReadError(
+      `DNS answered ${answers.length} MX records for ${domain}, more than the ${MAX_DNS_MX_ANSWERS} the guard assesses, so the policy cannot be checked: ` +
+        'publish fewer MX records (senders try only a handful), or set `mxGuard: MxGuard.REPORT` and check them with `mta-sts plan`',
+    );
+  }
+  return answers.length === 0 ? [] : [{ name: domain, type: 'MX', values: answers.map(mxValue) }];
+}
+
+/** The MX record sets of the domain, from its Route 53 zone or from DNS. */
+function readMx(p: MxGuardProperties, deps: MxGuardDeps): Promise<LiveRecordSet[]> {
+  if (p.HostedZoneId === undefined) return readDnsMx(p.DomainName, deps);
+  return listRecordSets(deps.route53, { hostedZoneId: p.HostedZoneId, name: p.DomainName, type: 'MX' });
+}
+
 async function assess(p: MxGuardProperties, deps: MxGuardDeps): Promise<Outcome> {
   try {
-    const sets = await listRecordSets(deps.route53, { hostedZoneId: p.HostedZoneId, name: p.DomainName, type: 'MX' });
+    const sets = await readMx(p, deps);
     const assessment = assessMx(p.MxPatterns, sets);
     const unreadable = assessment.unreadableValues.length > 0 ? ` Unreadable MX values, ignored: ${assessment.unreadableValues.join(', ')}.` : '';
     return {
@@ -136,7 +258,8 @@ async function assess(p: MxGuardProperties, deps: MxGuardDeps): Promise<Outcome>
       assessment,
     };
   } catch (e) {
-    const err = route53Error(e, p.HostedZoneId);
+    if (e instanceof DnsReadError) return { verdict: ERROR_VERDICT, failing: true, text: e.message };
+    const err = route53Error(e, p.HostedZoneId!);
     return { verdict: ERROR_VERDICT, failing: true, text: `the MX records of ${p.DomainName} could not be read, so the policy cannot be checked: ${err.message}` };
   }
 }
@@ -190,6 +313,7 @@ export async function guard(event: CloudFormationCustomResourceEvent, deps: MxGu
 
 const defaultDeps = (): MxGuardDeps => ({
   route53: route53Client(),
+  dns: mxResolver(),
   cloudformation: new CloudFormationClient({}),
   send: httpsResponseSender,
   log: (line) => console.log(line),

@@ -2,6 +2,7 @@ import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { MtaSts, MtaStsProps, MxGuard } from '../../lib/constructs/mta-sts';
+import { MtaStsHosting } from '../../lib/constructs/mta-sts-hosting';
 import { MtaStsMode } from '../../lib/policy/mode';
 import { TlsRptDestination } from '../../lib/policy/tls-rpt-destination';
 import { nagFindings } from '../helpers/nag';
@@ -151,6 +152,42 @@ describe('MxGuard IAM', () => {
         ]),
       },
     });
+  });
+});
+
+describe('MxGuard of a domain on external DNS (delegationZone)', () => {
+  /** A stack with one external domain (enforce) and, with `withZoneDomain`, one domain in Route 53. */
+  function external(withZoneDomain: boolean) {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env: ENV });
+    const hosting = new MtaStsHosting(stack, 'Hosting');
+    const delegationZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Delegation', { hostedZoneId: 'Z9DELEGATION', zoneName: 'mta-sts.ops.example.net' });
+    const ext = new MtaSts(stack, 'Ext', { domainName: 'example.com', delegationZone, hosting, mode: MtaStsMode.ENFORCE, mx: ['mx1.example.com'] });
+    const zoneB = route53.HostedZone.fromHostedZoneAttributes(stack, 'ZoneB', { hostedZoneId: 'Z1BBBB', zoneName: 'b.com' });
+    if (withZoneDomain) new MtaSts(stack, 'B', { domainName: 'b.com', hostedZone: zoneB, mx: ['mx.b.com'], mode: MtaStsMode.ENFORCE });
+    return { stack, ext, zoneB, template: Template.fromStack(stack) };
+  }
+  const route53Statements = (template: Template) =>
+    Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement)
+      .filter((st) => [st.Action].flat().some((a) => a.startsWith('route53:')));
+
+  test('the guard reads DNS: MxSource dns, no HostedZoneId, still before the publication', () => {
+    const { stack, ext, template } = external(false);
+    template.hasResourceProperties(GUARD_TYPE, { MxSource: 'dns', HostedZoneId: Match.absent(), DomainName: 'example.com', GuardMode: 'fail' });
+    expect(dependsOn(template, stack.getLogicalId(ext.policyDeployment.node.defaultChild as CfnElement))).toContain(stack.getLogicalId(ext.mxGuardResource!.node.defaultChild as CfnElement));
+  });
+
+  test('no route53:ListResourceRecordSets in any policy when every domain of the stack is external', () => {
+    const { template } = external(false);
+    expect(route53Statements(template)).toEqual([]);
+  });
+
+  test('beside a Route 53 domain: one guard Lambda, the Route 53 grant names that zone only', () => {
+    const { stack, zoneB, template } = external(true);
+    expect(Object.keys(guardFunctions(template))).toHaveLength(1);
+    expect(route53Statements(template)).toEqual([{ Action: 'route53:ListResourceRecordSets', Effect: 'Allow', Resource: stack.resolve(zoneB.hostedZoneArn) }]);
+    template.hasResourceProperties(GUARD_TYPE, { HostedZoneId: 'Z1BBBB', MxSource: Match.absent() });
   });
 });
 
