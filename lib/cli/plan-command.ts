@@ -145,7 +145,7 @@ function stagePlanDns(o: PlanCommandOptions, ctx: CliContext, stage?: ResolvedSt
 /** The domains of a synthesized cloud assembly (`--app`), or only `--domain` when given. */
 function assemblyTargets(o: PlanCommandOptions): PlanTarget[] {
   if (o.stage !== undefined) throw new CliError('give one of `--app <assembly>` (a synthesized app) and `--stage <name>` (the cdk.json stage config)');
-  const all = readAssemblyDomains(o.app!).map((d) => ({ published: d.published, hostedZoneId: d.hostedZoneId, hostedZoneName: ZONE_NAME_UNKNOWN }));
+  const all = readAssemblyDomains(o.app!).map((d) => ({ published: d.published, hostedZoneId: d.hostedZoneId, hostedZoneName: d.published.delegation?.zone ?? ZONE_NAME_UNKNOWN }));
   if (o.domain === undefined) return all;
   const targets = all.filter((t) => t.published.domain === canonicalHost(o.domain!));
   if (targets.length === 0) throw new CliError(`--domain "${o.domain}" is not in ${o.app}; its domains: ${all.map((t) => t.published.domain).join(', ')}`);

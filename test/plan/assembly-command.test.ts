@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { App, Stack, Stage } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import { MtaStsHosting } from '../../lib/constructs/mta-sts-hosting';
+import { TestDnsServer } from '../check/servers/dns-server';
 import '../../lib/cli/plan-command';
 import { runCli } from '../../lib/cli/program';
 import { MtaStsStages } from '../../lib/app/mta-sts-stages';
@@ -17,8 +20,10 @@ const context = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'),
 let root: string;
 let example: string;
 let pipeline: string;
+let external: string;
+let dns: TestDnsServer;
 
-beforeAll(() => {
+beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'mta-sts-plan-app-'));
   // The example app's default stage, as `cdk synth` writes it.
   example = join(root, 'cdk.out');
@@ -32,8 +37,24 @@ beforeAll(() => {
   const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1EXAMPLE', zoneName: 'example.org' });
   new MtaSts(stack, 'Example', { domainName: 'example.org', hostedZone: zone, mode: MtaStsMode.ENFORCE, mx: ['mx1.example.org'] });
   p.synth();
+  // A domain on external DNS, on a shared hosting.
+  external = join(root, 'external.out');
+  const e = new App({ outdir: external });
+  const es = new Stack(e, 'Brand', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const hosting = new MtaStsHosting(es, 'Hosting', { certificate: acm.Certificate.fromCertificateArn(es, 'Cert', 'arn:aws:acm:us-east-1:111111111111:certificate/h') });
+  const delegationZone = route53.HostedZone.fromHostedZoneAttributes(es, 'Delegation', { hostedZoneId: 'Z9DELEGATION', zoneName: 'mta-sts.ops.example.net' });
+  new MtaSts(es, 'Brand', { domainName: 'brand.example', delegationZone, hosting, mode: MtaStsMode.ENFORCE, mx: ['mx1.brand.example'] });
+  e.synth();
+  dns = await new TestDnsServer(`127.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 250)}.53`).start();
+  dns.set('brand.example', { MX: [{ preference: 10, exchange: 'mx1.brand.example' }] });
+  dns.set('_mta-sts.brand.example', { CNAME: '_mta-sts.brand.example.mta-sts.ops.example.net' });
+  dns.set('mta-sts.brand.example', { CNAME: 'd111111abcdef8.cloudfront.net' });
+  dns.set('d111111abcdef8.cloudfront.net', { A: ['192.0.2.10'] });
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(async () => {
+  await dns?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
 
 beforeEach(() => {
   route53Mock.reset();
@@ -55,6 +76,25 @@ async function plan(...args: string[]): Promise<{ code: number; out: string; err
 }
 
 describe('mta-sts plan --app', () => {
+  test('a domain on external DNS: its TXT read in the delegation zone, its MX and CNAMEs through DNS', async () => {
+    const r = await plan('--app', external, '--dns-server', dns.server, '--routing-endpoint', 'd111111abcdef8.cloudfront.net', '--json');
+    expect(r.err).toBe('');
+    const d = JSON.parse(r.out).domains[0];
+    expect(d).toMatchObject({ domain: 'brand.example', hostedZoneId: 'Z9DELEGATION', hostedZoneName: 'mta-sts.ops.example.net', mx: { source: 'dns', verdict: 'covered' } });
+    expect(d.delegation.records.map((x: { name: string; status: string }) => [x.name, x.status])).toEqual([
+      ['mta-sts.brand.example', 'ok'],
+      ['_mta-sts.brand.example', 'ok'],
+    ]);
+    expect(route53Mock.commandCalls(ListResourceRecordSetsCommand).map((c) => [c.args[0].input.HostedZoneId, c.args[0].input.StartRecordName])).toEqual([
+      ['Z9DELEGATION', '_mta-sts.brand.example.mta-sts.ops.example.net.'],
+      ['Z9DELEGATION', '_smtp._tls.brand.example.mta-sts.ops.example.net.'],
+    ]);
+    // enforce with no live _mta-sts record yet: plan-enforce-first is the only warning.
+    expect(d.findings.filter((f: { severity: string }) => f.severity !== 'info').map((f: { code: string }) => f.code)).toEqual(['plan-enforce-first']);
+    expect(r.code).toBe(0);
+  });
+
+
   test('the example app: its domain planned from the templates, its zone read, exit 0', async () => {
     mx('Z0DEV0EXAMPLE0ZONE', 'dev.example.com', ['10 mx1.dev.example.com.', '20 a.mx.dev.example.com.']);
     const r = await plan('--app', example);
