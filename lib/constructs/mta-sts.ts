@@ -34,7 +34,8 @@ export const POLICY_OBJECT_KEY = '.well-known/mta-sts.txt';
  * record at all.
  *
  * The guard is a custom resource that lists the MX record sets of the domain in its hosted zone
- * (every routing-policy variant) before the policy is published; the publication depends on
+ * (every routing-policy variant), or for a domain on external DNS (`delegationZone`) reads its
+ * MX records through DNS, before the policy is published; the publication depends on
  * it, and the `_mta-sts` record on the publication. It runs whenever the policy changes (mode,
  * mx, max_age); a change of the live MX records alone is caught by `mta-sts plan`, not by a
  * deploy that leaves the policy as it is.
