@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -125,7 +125,7 @@ describe('mta-sts records', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain(`mta-sts.brand.example. 3600 IN CNAME ${UNKNOWN_ROUTING_ENDPOINT}\n${BRAND.slice(1).join('\n')}\n`);
     expect(r.err).toBe(
-      'mta-sts: cannot read the outputs of stack MtaStsProdHosting in eu-west-1 (account 111111111111): ValidationError: Stack with id MtaStsProdHosting does not exist; deploy it (cdk deploy MtaStsProdHosting), check cloudformation:DescribeStacks, or pass --routing-endpoint\n' +
+      'mta-sts: cannot read the outputs of stack MtaStsProdHosting in eu-west-1 (account 111111111111): ValidationError: Stack with id MtaStsProdHosting does not exist; deploy the stage (npx cdk deploy --all -c stage=prod), check cloudformation:DescribeStacks, or pass --routing-endpoint\n' +
         'mta-sts: the mta-sts.<domain> records above have no target yet; the other records are complete\n',
     );
     const j = await run('records', '--config', config, '--format', 'json');
@@ -175,5 +175,21 @@ describe('mta-sts policy --json of a domain on external DNS', () => {
       },
     });
     expect(brand.delegation.records[0].target).toBeUndefined();
+  });
+});
+
+describe('the README\'s external-DNS example', () => {
+  test('its config fragment, run through `mta-sts records --stage prod`, prints its example output', async () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Domains on another DNS provider\n'));
+    const fragment = /```json\n([\s\S]*?)\n```/.exec(section)![1];
+    const [command, ...expected] = /```console\n([\s\S]*?)\n```/.exec(section)![1].split('\n');
+    expect(command).toBe('$ npx mta-sts records --stage prod');
+    const file = join(dir, 'readme-cdk.json');
+    writeFileSync(file, JSON.stringify({ app: 'true', context: { mtaSts: JSON.parse(`{${fragment}}`) } }));
+    deployed();
+    const r = await run('records', '--stage', 'prod', '--config', file);
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toBe(expected.join('\n') + '\n');
   });
 });

@@ -61,17 +61,17 @@ describe('stageRoutingEndpoint', () => {
     await expect(stageRoutingEndpoint(resolveStage(sharedConfig, 'prod'), client())).resolves.toBe('d111111abcdef8.cloudfront.net');
   });
 
-  test('a hosting stack not deployed: one line naming the stack, the region, the deploy and --routing-endpoint', async () => {
+  test('a hosting stack not deployed: one line naming the stack, the region, the deploy command and --routing-endpoint', async () => {
     cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id MtaStsProdHosting does not exist'), { name: 'ValidationError' }));
     await expect(stageRoutingEndpoint(resolveStage(sharedConfig, 'prod'), client())).rejects.toThrow(
-      'cannot read the outputs of stack MtaStsProdHosting in eu-west-1 (account 222222222222): ValidationError: Stack with id MtaStsProdHosting does not exist; deploy it (cdk deploy MtaStsProdHosting), check cloudformation:DescribeStacks, or pass --routing-endpoint',
+      'cannot read the outputs of stack MtaStsProdHosting in eu-west-1 (account 222222222222): ValidationError: Stack with id MtaStsProdHosting does not exist; deploy the stage (npx cdk deploy --all -c stage=prod), check cloudformation:DescribeStacks, or pass --routing-endpoint',
     );
   });
 
   test('a stack without the output, an output that is not a host name, and a dedicated stage are refused with the fix', async () => {
     cfn.on(DescribeStacksCommand).resolves(hostingOutputs());
     await expect(stageRoutingEndpoint(resolveStage(sharedConfig, 'prod'), client())).rejects.toThrow(
-      'stack MtaStsProdHosting has no "cdk-mta-sts: hosting routing endpoint" output; deploy this version of the stage (cdk deploy MtaStsProdHosting), or pass --routing-endpoint',
+      'stack MtaStsProdHosting has no "cdk-mta-sts: hosting routing endpoint" output; deploy this version of the stage (npx cdk deploy --all -c stage=prod), or pass --routing-endpoint',
     );
     cfn.on(DescribeStacksCommand).resolves(hostingOutputs('https://d111.cloudfront.net/'));
     await expect(stageRoutingEndpoint(resolveStage(sharedConfig, 'prod'), client())).rejects.toThrow(/output of stack MtaStsProdHosting` must be a host name, got "https:\/\/d111.cloudfront.net\/": IP addresses and ports are not allowed/);
