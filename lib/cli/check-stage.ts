@@ -11,7 +11,6 @@ import { monitorFindings, severityCounts } from '../monitor/drift';
 import { DEFAULT_DRIFT_THRESHOLDS, MonitorDomainConfig } from '../monitor/monitor-config';
 import { CliContext, CliError } from './program';
 import { StageOptions, stageDomains } from './stage-domains';
-import { routingEndpointName, stageRoutingEndpoint } from './stage-outputs';
 import { safeJson, terminalSafe } from '../reports/untrusted-text';
 
 /** How many domains `check --stage` checks at once. */
@@ -68,6 +67,8 @@ export function delegationSpecOf(d: ResolvedDomain, routingEndpoint?: string): D
  * lead into cloudfront.net only.
  */
 export async function knownRoutingEndpoint(stage: ResolvedStage | undefined, given: string | undefined, ctx: CliContext): Promise<string | undefined> {
+  // Loaded here: a stage without external domains does not pay for the CloudFormation client.
+  const { routingEndpointName, stageRoutingEndpoint } = await import('./stage-outputs');
   if (given !== undefined) return routingEndpointName(given, '--routing-endpoint');
   let why = 'no stage config to find the hosting stack from: give --routing-endpoint';
   if (stage !== undefined) {
