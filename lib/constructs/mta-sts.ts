@@ -245,8 +245,9 @@ export class MtaSts extends Construct {
     if (props.tlsRptDestinations !== undefined && props.tlsRptDestinations.length === 0) {
       findings.push(error('tlsrpt-empty', 'tlsRptDestinations', '`tlsRptDestinations` is empty: give at least one destination, or leave the prop out to publish no TLS-RPT record'));
     }
-    // With `delegationZone`, the tenant's certificate is CloudFront's: no region constraint.
-    if (!props.certificate && !props.delegationZone) {
+    // With `delegationZone`, the tenant's certificate is CloudFront's: no region constraint (and
+    // without either zone, `zone-missing` says all there is to say).
+    if (!props.certificate && props.hostedZone) {
       findings.push(...certificateRegionFindings(Stack.of(this).region));
     }
     if (props.hosting) findings.push(...hostingPropFindings(props));

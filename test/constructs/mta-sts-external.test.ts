@@ -136,7 +136,7 @@ describe('MtaSts with delegationZone: bad input', () => {
   };
 
   test('neither hostedZone nor delegationZone (zone-missing)', () => {
-    expect(run(() => ({}))).toThrow(/`hostedZone` and `delegationZone` are both missing: give `hostedZone`.*or.*`delegationZone`.*with `hosting`/);
+    expect(run(() => ({}))).toThrow(/`hostedZone` and `delegationZone` are both missing: give `hostedZone`.*or.*`delegationZone`.*with `hosting`$/);
   });
 
   test('both hostedZone and delegationZone (zone-both)', () => {
