@@ -1,10 +1,12 @@
 // Benchmark: synth of a `"hosting": "shared"` stage with 100, 1000 and 5000 domains placed
 // automatically (no `stack` keys: each domain in one of the default placement stacks, chosen by
 // a hash of its name), beside the dedicated layout at 100 (one stack per domain, the default; 100
-// is the most a dedicated stage may have). Each layout runs as its own process, the way a user's
-// app does: the config in the app's context (as cdk.json gives it), `MtaStsStages.fromContext`
-// (config check, stage resolution, buildStage) and app.synth() into a temporary cloud assembly,
-// after a warm-up synth of 5 domains so that loading aws-cdk-lib is not counted. Measured: CPU
+// is the most a dedicated stage may have). Each layout runs as its own process of plain
+// JavaScript on the compiled library (dist/, which `npm run bench` builds first), the way a
+// user's `cdk synth` runs the app: the config in the app's context (as cdk.json gives it),
+// `MtaStsStages.fromContext` (config check, stage resolution, buildStage) and app.synth() into a
+// temporary cloud assembly, after a warm-up synth of 5 domains so that loading aws-cdk-lib is
+// not counted. Measured: CPU
 // time (user + system), wall time and the process's peak RSS; from the cloud assembly, the
 // largest stack's resources and template bytes (the file as synthesized) and the account
 // footprint over every template (distributions, origin access controls, tenants, Lambda
@@ -17,11 +19,9 @@
 // BENCH_SHARED_SIZES=100,1000 measures fewer shared sizes (the 5000 run takes about 75 CPU seconds
 // and 1.4 GB).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { MtaStsStages } from '../lib/app/mta-sts-stages';
 import { DEFAULT_PLACEMENT_STACKS } from '../lib/config/placement';
 import { MAX_STACK_RESOURCES, MAX_TEMPLATE_BYTES } from '../lib/config/stage-stacks';
 
@@ -64,18 +64,32 @@ function config(l: Layout) {
   };
 }
 
-/** Synthesizes `l` through the stage config path; CPU and wall milliseconds of it. */
-function synth(l: Layout, outdir: string): { cpuMs: number; wallMs: number } {
-  const context = { mtaSts: config(l) };
-  (globalThis as { gc?: () => void }).gc?.();
+const ROOT = join(__dirname, '..');
+const DIST = join(ROOT, 'dist', 'lib', 'index.js');
+
+// The measured process: reads the config (argv[2]), synthesizes a 5-domain warm-up of the same
+// hosting, then the config into argv[3] through the stage config path, and prints the CPU and
+// wall milliseconds of that synth and the process's peak RSS as JSON.
+const CHILD = `
+const { App } = require('aws-cdk-lib');
+const { MtaStsStages } = require(${JSON.stringify(DIST)});
+const fs = require('fs');
+const [config, warmConfig, outdir, warmOutdir] = process.argv.slice(2);
+function synth(file, dir) {
+  const context = { mtaSts: JSON.parse(fs.readFileSync(file, 'utf8')) };
+  globalThis.gc?.();
   const start = process.cpuUsage();
   const t0 = performance.now();
-  const app = new App({ outdir, context });
+  const app = new App({ outdir: dir, context });
   MtaStsStages.fromContext(app);
   app.synth();
   const d = process.cpuUsage(start);
   return { cpuMs: (d.user + d.system) / 1000, wallMs: performance.now() - t0 };
 }
+synth(warmConfig, warmOutdir);
+const time = synth(config, outdir);
+process.stdout.write(JSON.stringify({ ...time, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\\n');
+`;
 
 /** Counts the footprint and finds the largest stacks in a cloud assembly. */
 function inspect(outdir: string): Pick<Result, 'stacks' | 'counts' | 'largest' | 'biggestTemplate'> {
@@ -95,33 +109,35 @@ function inspect(outdir: string): Pick<Result, 'stacks' | 'counts' | 'largest' |
   return { stacks, counts, largest, biggestTemplate };
 }
 
-/** In the child process: warm up, measure one layout, print the result as JSON. */
-function child(l: Layout): void {
-  const warm = mkdtempSync(join(tmpdir(), 'bench-shared-'));
-  synth({ domains: 5, hosting: l.hosting }, warm);
-  rmSync(warm, { recursive: true, force: true });
-  const outdir = mkdtempSync(join(tmpdir(), 'bench-shared-'));
-  const time = synth(l, outdir);
-  const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  const result: Result = { ...time, maxRssMb, ...inspect(outdir) };
-  rmSync(outdir, { recursive: true, force: true });
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-function measure(l: Layout): Result {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename], {
-    env: { ...process.env, BENCH_SHARED_CHILD: JSON.stringify(l) },
+/** Synthesizes `l` in a process of its own; its figures and what its cloud assembly holds. */
+function measure(l: Layout, work: string): Result {
+  const files = { config: join(work, 'config.json'), warm: join(work, 'warm.json') };
+  writeFileSync(files.config, JSON.stringify(config(l)));
+  writeFileSync(files.warm, JSON.stringify(config({ domains: 5, hosting: l.hosting })));
+  const outdir = mkdtempSync(join(work, 'out-'));
+  const warmOutdir = mkdtempSync(join(work, 'warm-'));
+  const r = spawnSync(process.execPath, ['--expose-gc', join(work, 'child.js'), files.config, files.warm, outdir, warmOutdir], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '', NODE_PATH: join(ROOT, 'node_modules') },
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
   });
   if (r.status !== 0) throw new Error(`${l.hosting} ${l.domains}: the synth failed (exit ${r.status ?? r.signal}): ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Result;
+  const time = JSON.parse(r.stdout.trim().split('\n').pop()!) as Pick<Result, 'cpuMs' | 'wallMs' | 'maxRssMb'>;
+  const result = { ...time, ...inspect(outdir) };
+  rmSync(outdir, { recursive: true, force: true });
+  rmSync(warmOutdir, { recursive: true, force: true });
+  return result;
 }
 
 function main(): void {
   const sizes = (process.env.BENCH_SHARED_SIZES ?? '100,1000,5000').split(',').map(Number);
   const layouts: Layout[] = [{ domains: 100, hosting: 'dedicated' }, ...sizes.map((domains): Layout => ({ domains, hosting: 'shared' }))];
-  const results = layouts.map((l) => ({ l, r: measure(l) }));
+  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run npm run build (npm run bench does)`);
+  const work = mkdtempSync(join(tmpdir(), 'bench-shared-'));
+  writeFileSync(join(work, 'child.js'), CHILD);
+  const results = layouts.map((l) => ({ l, r: measure(l, work) }));
+  rmSync(work, { recursive: true, force: true });
   console.log(`placement stacks: ${DEFAULT_PLACEMENT_STACKS} (the default), one process per layout, after a 5-domain warm-up synth`);
   console.log(['hosting', 'domains', 'stacks', 'CPU s', 'CPU ms/domain', 'wall s', 'peak RSS MB', 'largest stack (resources, bytes)', 'largest template (bytes)', ...COUNTED.map(short)].join(' | '));
   for (const { l, r } of results) {
@@ -188,6 +204,4 @@ function short(t: string): string {
   return t.replace(/^AWS::\w+::/, '');
 }
 
-const asChild = process.env.BENCH_SHARED_CHILD;
-if (asChild) child(JSON.parse(asChild) as Layout);
-else main();
+main();
