@@ -116,10 +116,8 @@ const OUTPUTS = {
   perDomain: 3,
   /** The policy URL. */
   perSharedDomain: 1,
-  /** The policy URL and the zone-file lines of the `mta-sts` and `_mta-sts` CNAMEs. */
-  perExternalDomain: 3,
-  /** On external DNS, the zone-file line of the `_smtp._tls` CNAME. */
-  externalTlsRpt: 1,
+  /** The policy URL and the zone-file lines of its CNAMEs (one output). */
+  perExternalDomain: 2,
 };
 
 /**
@@ -146,12 +144,12 @@ const BYTES = {
   perDomain: 8_800,
   /** On a shared hosting: the tenant instead of the bucket, its policy and the distribution; one output. */
   perSharedDomain: SHARED_DOMAIN_BYTES,
-  /** On external DNS: the tenant without certificate or alias records; the policy URL and two CNAME outputs. */
-  perExternalDomain: 2_500,
+  /** On external DNS: the tenant without certificate or alias records; the policy URL and the CNAME output. */
+  perExternalDomain: 2_300,
   /** On external DNS: the delegation zone's name, in the TXT record names and the CNAME outputs (twice more with TLS-RPT). */
   perDelegationZoneChar: 2.2,
-  /** On external DNS: the `_smtp._tls` CNAME output. */
-  externalTlsRptOutput: 350,
+  /** On external DNS: the `_smtp._tls` CNAME line of its output. */
+  externalTlsRptOutput: 80,
   /** Per stack on a shared hosting: the publisher's grant of the hosting (imports of its bucket). */
   sharedHostingGrant: 1_000,
   perDomainNameChar: 44,
@@ -188,7 +186,7 @@ function domainResources(d: ResolvedDomain, inStackCertificate: boolean, shared:
 }
 
 function domainOutputs(d: ResolvedDomain, shared: boolean): number {
-  if (d.dns === DomainDns.EXTERNAL) return OUTPUTS.perExternalDomain + (d.tlsRpt.length > 0 ? OUTPUTS.externalTlsRpt : 0);
+  if (d.dns === DomainDns.EXTERNAL) return OUTPUTS.perExternalDomain;
   return shared ? OUTPUTS.perSharedDomain : OUTPUTS.perDomain;
 }
 
@@ -273,7 +271,7 @@ export function stageStackProblems(stage: ResolvedStage, where: string): string[
       );
     } else if (e.outputs > MAX_STACK_OUTPUTS) {
       problems.push(
-        `${where}: stack group "${group}" has ${e.domains} domains, which make ${e.outputs} outputs in stack ${e.stackId} (a domain on external DNS has one per CNAME to make, and its policy URL), ` +
+        `${where}: stack group "${group}" has ${e.domains} domains, which make ${e.outputs} outputs in stack ${e.stackId} (a domain has one to three: its policy URL, its CNAMEs on external DNS, its bucket and distribution when dedicated), ` +
           `more than the ${MAX_STACK_OUTPUTS} CloudFormation allows in a template: ${fix}`,
       );
     }

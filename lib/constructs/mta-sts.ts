@@ -6,7 +6,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DelegatedRecord, delegatedName, delegatedRecords, delegationFindings, DelegatedRecordKind, renderZoneLines } from '../policy/delegation';
+import { DelegatedRecord, delegatedName, delegatedRecords, delegationFindings, renderZoneLines } from '../policy/delegation';
 import { canonicalHost, isWithinZone, normalizeHostname } from '../policy/domain-name';
 import { error, Finding, Severity, throwOnErrors } from '../policy/findings';
 import { MtaStsMode } from '../policy/mode';
@@ -404,26 +404,14 @@ export class MtaSts extends Construct {
     }
     // With a hosting, its bucket and distribution are shared: one output per domain, not three.
     addOutputs(this, props.hosting ? { policyUrl: this.policyUrl } : { policyUrl: this.policyUrl, policyBucket: this.bucket.bucketName, distribution: this.distribution.distributionId });
-    if (this.delegatedRecords) addOutputs(this, cnameOutputs(this.delegatedRecords));
+    // One output for the domain's CNAMEs: their zone-file lines, one a line, in the order to make them.
+    if (this.delegatedRecords) addOutputs(this, { cnameRecords: renderZoneLines(this.delegatedRecords).join('\n') });
   }
 }
 
 /** A zone's name as records are named here: lower case without the trailing dot (a token as it is). */
 function zoneNameOf(zone: route53.IHostedZone): string {
   return Token.isUnresolved(zone.zoneName) ? zone.zoneName : canonicalHost(zone.zoneName);
-}
-
-/** The output key of each kind of CNAME a domain on external DNS needs. */
-const CNAME_OUTPUT_KEYS = {
-  [DelegatedRecordKind.POLICY_HOST]: 'cnamePolicyHost',
-  [DelegatedRecordKind.TLS_RPT]: 'cnameTlsRpt',
-  [DelegatedRecordKind.MTA_STS]: 'cnameMtaSts',
-} as const;
-
-/** One output value per CNAME: its zone-file line (the routing endpoint a token until deploy). */
-function cnameOutputs(records: DelegatedRecord[]): Partial<Record<(typeof CNAME_OUTPUT_KEYS)[DelegatedRecordKind], string>> {
-  const lines = renderZoneLines(records);
-  return Object.fromEntries(records.map((r, i) => [CNAME_OUTPUT_KEYS[r.kind], lines[i]]));
 }
 
 /**

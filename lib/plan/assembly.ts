@@ -50,11 +50,16 @@ export const MAX_ASSEMBLY_ARTIFACTS = 10000;
 export const ZONE_NAME_UNKNOWN = '(not in the assembly)';
 
 /**
- * How the `_mta-sts` CNAME output of a domain on external DNS is described (the construct's
- * `OUTPUT_DESCRIPTIONS.cnameMtaSts`; a test keeps them equal, this file does not load the
- * constructs). Its value is the zone-file line `_mta-sts.<d>. 3600 IN CNAME _mta-sts.<d>.<zone>.`.
+ * How the CNAME output of a domain on external DNS is described (the construct's
+ * `OUTPUT_DESCRIPTIONS.cnameRecords`; a test keeps them equal, this file does not load the
+ * constructs). Its value is the zone-file lines of the domain's CNAMEs, one a line, among them
+ * `_mta-sts.<d>. 3600 IN CNAME _mta-sts.<d>.<zone>.`; the routing endpoint in the first line is a
+ * token (an `Fn::Join` of literals and an import), the other lines are literals.
  */
-export const MTA_STS_CNAME_OUTPUT = 'cdk-mta-sts: CNAME to create at the DNS provider: _mta-sts';
+export const CNAME_RECORDS_OUTPUT = 'cdk-mta-sts: CNAMEs to create at the DNS provider';
+
+/** At most this many parts of an output's `Fn::Join` are read (a template is user input too). */
+const MAX_JOIN_PARTS = 64;
 
 const MTA_STS_PREFIX = '_mta-sts.';
 const TLS_RPT_PREFIX = '_smtp._tls.';
@@ -63,6 +68,17 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const own = (o: Json, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * The literal text of an output value: a string, or an `Fn::Join` with "" whose parts that are
+ * not literals (tokens) read as a space, so no line made of them can match a record line.
+ */
+function literalText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  const join = isObject(value) ? own(value, 'Fn::Join') : undefined;
+  if (!Array.isArray(join) || join.length !== 2 || join[0] !== '' || !Array.isArray(join[1]) || join[1].length > MAX_JOIN_PARTS) return undefined;
+  return join[1].map((part: unknown) => (typeof part === 'string' ? part : ' ')).join('');
+}
 
 /**
  * The stacks and nested assemblies of a parsed `manifest.json`. Throws an `Error` naming the
@@ -139,8 +155,9 @@ function delegatedDomains(template: Json): Map<string, { domain: string; zone: s
   const outputs = own(template, 'Outputs');
   if (!isObject(outputs)) return out;
   for (const o of Object.values(outputs)) {
-    if (!isObject(o) || !str(own(o, 'Description'))?.startsWith(MTA_STS_CNAME_OUTPUT)) continue;
-    const m = /^(\S+)\s+\d+\s+IN\s+CNAME\s+(\S+)$/i.exec(str(own(o, 'Value'))?.trim() ?? '');
+    if (!isObject(o) || !str(own(o, 'Description'))?.startsWith(CNAME_RECORDS_OUTPUT)) continue;
+    const lines = (literalText(own(o, 'Value')) ?? '').split('\n').map((l) => l.trim());
+    const m = lines.map((l) => /^(\S+)\s+\d+\s+IN\s+CNAME\s+(\S+)$/i.exec(l)).find((x) => x !== null && x[1].toLowerCase().startsWith(MTA_STS_PREFIX));
     if (!m) continue;
     const [name, target] = [canonicalHost(m[1]), canonicalHost(m[2])];
     if (!name.startsWith(MTA_STS_PREFIX) || !target.startsWith(`${name}.`)) continue;
@@ -189,7 +206,7 @@ function templateDomain(stackName: string, domain: string, sts: TxtResource, rpt
  * The MTA-STS domains a parsed CloudFormation template publishes: each `_mta-sts.<domain>` TXT
  * record set, with the policy body of the `Custom::MtaStsPolicy` resource whose `PolicyId` is
  * the record's id, and the `_smtp._tls.<domain>` record when there is one. A domain on external
- * DNS is recognised by its `_mta-sts` CNAME output (`MTA_STS_CNAME_OUTPUT`): its records are then
+ * DNS is recognised by the `_mta-sts` line of its CNAME output (`CNAME_RECORDS_OUTPUT`): its records are then
  * `_mta-sts.<domain>.<zone>` and `_smtp._tls.<domain>.<zone>` in the delegation zone. A record whose zone,
  * value or policy is not a literal in the template is listed in `problems`, not guessed.
  */

@@ -81,17 +81,17 @@ describe('MtaSts with delegationZone (DNS at another provider)', () => {
     expect(records[0].target).toBe(hosting.routingEndpoint);
   });
 
-  test('one output per CNAME, each a zone-file line with its stable description', () => {
-    const outputs = Object.values(template.findOutputs('*'));
-    const line = (key: 'cnamePolicyHost' | 'cnameTlsRpt' | 'cnameMtaSts') => {
-      const found = outputs.filter((o) => String(o.Description).startsWith(OUTPUT_DESCRIPTIONS[key]));
-      expect(found).toHaveLength(1);
-      return found[0].Value;
-    };
-    expect(line('cnameMtaSts')).toBe(`_mta-sts.example.com. 3600 IN CNAME _mta-sts.example.com.${DELEGATION}.`);
-    expect(line('cnameTlsRpt')).toBe(`_smtp._tls.example.com. 3600 IN CNAME _smtp._tls.example.com.${DELEGATION}.`);
-    // The routing endpoint is the hosting's, imported from its stack.
-    expect(JSON.stringify(line('cnamePolicyHost'))).toMatch(/^\{"Fn::Join":\["",\["mta-sts\.example\.com\. 3600 IN CNAME ",\{"Fn::ImportValue":"[^"]+"\},"\."\]\]\}$/);
+  test('one output with the zone-file lines of the CNAMEs, in the order to make them, under its stable description', () => {
+    const found = Object.values(template.findOutputs('*')).filter((o) => String(o.Description).startsWith(OUTPUT_DESCRIPTIONS.cnameRecords));
+    expect(found).toHaveLength(1);
+    // The routing endpoint is the hosting's, imported from its stack; the rest are literals.
+    const [sep, parts] = (found[0].Value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    expect(sep).toBe('');
+    expect(parts[0]).toBe('mta-sts.example.com. 3600 IN CNAME ');
+    expect(Object.keys(parts[1] as object)).toEqual(['Fn::ImportValue']);
+    expect(parts.slice(2)).toEqual([
+      `.\n_smtp._tls.example.com. 3600 IN CNAME _smtp._tls.example.com.${DELEGATION}.\n_mta-sts.example.com. 3600 IN CNAME _mta-sts.example.com.${DELEGATION}.`,
+    ]);
   });
 });
 
@@ -100,8 +100,10 @@ describe('MtaSts with delegationZone: variants', () => {
     const { mtaSts, template } = make({ tlsRptDestinations: undefined, mode: MtaStsMode.ENFORCE });
     template.resourceCountIs('AWS::Route53::RecordSet', 1);
     const outputs = Object.values(template.findOutputs('*')).map((o) => String(o.Description));
-    expect(outputs.filter((d) => d.startsWith(OUTPUT_DESCRIPTIONS.cnameTlsRpt))).toHaveLength(0);
-    expect(outputs.filter((d) => d.startsWith(OUTPUT_DESCRIPTIONS.cnameMtaSts))).toHaveLength(1);
+    const lines = Object.values(template.findOutputs('*')).filter((o) => String(o.Description).startsWith(OUTPUT_DESCRIPTIONS.cnameRecords));
+    expect(JSON.stringify(lines)).not.toContain('_smtp._tls');
+    expect(JSON.stringify(lines)).toContain(`_mta-sts.example.com. 3600 IN CNAME _mta-sts.example.com.${DELEGATION}.`);
+    expect(outputs.filter((d) => d.startsWith(OUTPUT_DESCRIPTIONS.cnameRecords))).toHaveLength(1);
     expect(mtaSts.delegatedRecords!.map((r) => r.kind)).toEqual([DelegatedRecordKind.POLICY_HOST, DelegatedRecordKind.MTA_STS]);
   });
 
@@ -120,7 +122,7 @@ describe('MtaSts with delegationZone: variants', () => {
     const hosting = new MtaStsHosting(stack, 'Hosting');
     const mtaSts = new MtaSts(stack, 'D', { domainName: 'example.org', hostedZone: zoneOf(stack, 'example.org'), mx: ['mx.example.org'], tlsRptDestinations: TLSRPT, hosting });
     const outputs = Object.values(Template.fromStack(stack).findOutputs('*')).map((o) => String(o.Description));
-    expect(outputs.filter((d) => d.includes('CNAME to create'))).toEqual([]);
+    expect(outputs.filter((d) => d.includes('CNAMEs to create'))).toEqual([]);
     expect(mtaSts.delegatedRecords).toBeUndefined();
     expect(mtaSts.aliasRecord).toBeDefined();
   });

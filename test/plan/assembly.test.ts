@@ -13,7 +13,7 @@ import { DomainDns } from '../../lib/config/stage-config';
 import { MtaSts } from '../../lib/constructs/mta-sts';
 import { MtaStsHosting } from '../../lib/constructs/mta-sts-hosting';
 import { OUTPUT_DESCRIPTIONS } from '../../lib/constructs/private/outputs';
-import { assemblyEntries, MTA_STS_CNAME_OUTPUT, templateDomains } from '../../lib/plan/assembly';
+import { assemblyEntries, CNAME_RECORDS_OUTPUT, templateDomains } from '../../lib/plan/assembly';
 import { MtaStsMode, TlsRptDestination } from '../../lib/policy';
 
 const ROOT = join(__dirname, '..', '..');
@@ -91,7 +91,7 @@ describe('templateDomains', () => {
   });
 
   test("the CNAME output description read here is the constructs' own", () => {
-    expect(MTA_STS_CNAME_OUTPUT).toBe(OUTPUT_DESCRIPTIONS.cnameMtaSts);
+    expect(CNAME_RECORDS_OUTPUT).toBe(OUTPUT_DESCRIPTIONS.cnameRecords);
   });
 
   test('a hosted zone made in the same stack: refused, naming the record and the fix', () => {

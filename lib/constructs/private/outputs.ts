@@ -12,10 +12,10 @@ export const OUTPUT_DESCRIPTIONS = {
   reportBucket: 'cdk-mta-sts: TLS-RPT report bucket',
   reportEndpoint: 'cdk-mta-sts: TLS-RPT HTTPS endpoint',
   reportAddress: 'cdk-mta-sts: TLS-RPT email address',
-  // A domain on external DNS: the zone-file line of each CNAME the user makes once.
-  cnamePolicyHost: 'cdk-mta-sts: CNAME to create at the DNS provider: mta-sts',
-  cnameTlsRpt: 'cdk-mta-sts: CNAME to create at the DNS provider: _smtp._tls',
-  cnameMtaSts: 'cdk-mta-sts: CNAME to create at the DNS provider: _mta-sts',
+  // A domain on external DNS: the zone-file lines of the CNAMEs the user makes once, in the order
+  // to make them, one output (a stack has at most 200 outputs: one per CNAME would cap a stack
+  // at 50 such domains, below what its 500 resources hold).
+  cnameRecords: 'cdk-mta-sts: CNAMEs to create at the DNS provider',
   routingEndpoint: 'cdk-mta-sts: hosting routing endpoint',
 } as const;
 
