@@ -48,17 +48,23 @@ function exampleStages(): StageExpectation[] {
 }
 
 /**
- * A `"hosting": "shared"` stage over every domain of the shipped config (the stage "shared", in
- * us-east-1, every other domain in enforce), synthesized in an app folder of its own whose
- * cdk.json holds that config and runs the repository's built app.
+ * A `"hosting": "shared"` stage over every domain of the shipped config plus one on external DNS
+ * (the stage "shared", in us-east-1, every other domain in enforce), synthesized in an app folder
+ * of its own whose cdk.json holds that config and runs the repository's built app.
  */
 const SHARED_STAGE = 'shared';
+/** The external domain of the shared stage, its delegation zone, and a routing endpoint standing in for the hosting's. */
+const EXTERNAL = { domain: 'brand.example', zone: 'mta-sts.ops.example.net', endpoint: 'd111111abcdef8.cloudfront.net' };
 function sharedStageConfig() {
   const cdkJson = JSON.parse(readFileSync(join(REPO, 'cdk.json'), 'utf8'));
   const config = cdkJson.context.mtaSts;
+  config.domains[EXTERNAL.domain] = { dns: 'external', mx: [`mx1.${EXTERNAL.domain}`, `*.mx.${EXTERNAL.domain}`], tlsRpt: ["mailto:tlsrpt@example.com"] };
   const names = Object.keys(config.domains);
   const overrides = Object.fromEntries(names.map((d, i) => [d, { mode: i % 2 === 0 ? 'testing' : 'enforce' }]));
-  const stage = { account: '111111111111', region: 'us-east-1', mode: 'testing', hosting: 'shared', domains: overrides };
+  const stage = {
+    account: '111111111111', region: 'us-east-1', mode: 'testing', hosting: 'shared', domains: overrides,
+    delegationZone: { hostedZoneId: 'Z0DELEGATION', zoneName: EXTERNAL.zone },
+  };
   const cdkJsonOfStage = { app: `node ${join(REPO, cdkJson.app.replace(/^node /, ''))}`, context: { mtaSts: { ...config, defaultStage: SHARED_STAGE, stages: { [SHARED_STAGE]: stage } } } };
   return { expectation: { stage: SHARED_STAGE, modes: Object.fromEntries(names.map((d) => [d, overrides[d].mode])) }, cdkJson: cdkJsonOfStage };
 }
@@ -81,6 +87,8 @@ interface Artefacts {
   readonly stsRecords: string[];
   /** `_smtp._tls.<domain>` TXT values, one per resource record, unquoted. */
   readonly tlsRptRecords: string[];
+  /** For a domain on external DNS: the delegation zone its TXT records are in. */
+  readonly delegationZone?: string;
 }
 
 /** One zone-file TXT rdata (RFC 1035 §5.1 character-strings, quoted or not) to its value, strings joined. */
@@ -118,7 +126,7 @@ function templatesUnder(dir: string): string[] {
   });
 }
 
-function extractArtefacts(outDir: string): Artefacts[] {
+function extractArtefacts(outDir: string, delegationZones: readonly string[] = []): Artefacts[] {
   interface Found { readonly file: string; readonly id: string; readonly path: string[]; readonly props: any }
   const policies: Found[] = [];
   const txt: Found[] = [];
@@ -141,7 +149,11 @@ function extractArtefacts(outDir: string): Artefacts[] {
 
   const common = (a: string[], b: string[]) => { let n = 0; while (n < a.length && n < b.length && a[n] === b[n]) n++; return n; };
   return sts.map((record) => {
-    const domain = record.props.Name.slice('_mta-sts.'.length).replace(/\.$/, '').toLowerCase();
+    const owner = record.props.Name.slice('_mta-sts.'.length).replace(/\.$/, '').toLowerCase();
+    // A domain on external DNS has its records at `_mta-sts.<domain>.<delegation zone>`.
+    const delegationZone = delegationZones.find((z) => owner.endsWith(`.${z}`));
+    const domain = delegationZone === undefined ? owner : owner.slice(0, -delegationZone.length - 1);
+    const inZone = (name: string) => (delegationZone === undefined ? `${name}.` : `${name}.${delegationZone}.`);
     // The policy published for this record: the one in the same construct scope (the longest
     // common construct path), which must be unique.
     const score = policies.map((p) => (p.file === record.file ? common(p.path, record.path) : -1));
@@ -159,7 +171,8 @@ function extractArtefacts(outDir: string): Artefacts[] {
       policy,
       contentType,
       stsRecords: values(record),
-      tlsRptRecords: tlsRpt.filter((f) => f.props.Name.toLowerCase() === `_smtp._tls.${domain}.`).flatMap(values),
+      tlsRptRecords: tlsRpt.filter((f) => f.props.Name.toLowerCase() === inZone(`_smtp._tls.${domain}`)).flatMap(values),
+      delegationZone,
     };
   });
 }
@@ -180,13 +193,13 @@ function run(cmd: string, args: string[], timeoutMs: number, cwd = REPO): Promis
   });
 }
 
-async function synth(stage: string, outDir: string, cwd = REPO): Promise<Artefacts[]> {
+async function synth(stage: string, outDir: string, cwd = REPO, delegationZones: readonly string[] = []): Promise<Artefacts[]> {
   // The repository's cdk, also from an app folder of its own (npx would look for it there).
   const r = await run(join(REPO, 'node_modules', '.bin', 'cdk'), ['synth', '-q', '-c', `stage=${stage}`, '-o', outDir], SYNTH_TIMEOUT_MS, cwd);
   if (r.code !== 0) {
     throw new Error(`cdk synth -q -c stage=${stage} (in ${cwd}) failed (exit ${r.code}, signal ${r.signal}, ${r.ms} ms):\n${r.output}`);
   }
-  return extractArtefacts(outDir);
+  return extractArtefacts(outDir, delegationZones);
 }
 
 /** What the harness's last line says (see harness/helper.py, cmd_verdict). */
@@ -215,6 +228,8 @@ async function askRealClient(a: Artefacts, name: string, tweak: Partial<Record<'
   writeFileSync(join(dir, 'content-type'), a.contentType);
   writeFileSync(join(dir, 'mta-sts.record'), a.stsRecords.map((v) => `${v}\n`).join(''));
   writeFileSync(join(dir, 'tlsrpt.record'), a.tlsRptRecords.map((v) => `${v}\n`).join(''));
+  // On external DNS the harness serves the user's three CNAMEs, as `mta-sts records` prints them.
+  if (a.delegationZone !== undefined) writeFileSync(join(dir, 'delegation'), `${a.delegationZone} ${EXTERNAL.endpoint}\n`);
   for (const [file, content] of Object.entries(tweak)) writeFileSync(join(dir, file), content);
   const r = await run('bash', [HARNESS, dir], HARNESS_TIMEOUT_MS);
   const last = r.output.trim().split('\n').pop() ?? '';
@@ -307,7 +322,7 @@ describeIfRunnable('real MTA-STS client (postfix-mta-sts-resolver) against the s
     // Every stage at once: the synths are most of this file's time.
     for (const { stage } of stages) {
       const cwd = stage === SHARED_STAGE ? sharedStageApp(join(work, 'shared-app')) : REPO;
-      const p = synth(stage, join(work, `cdk.out-${stage}`), cwd);
+      const p = synth(stage, join(work, `cdk.out-${stage}`), cwd, stage === SHARED_STAGE ? [EXTERNAL.zone] : []);
       p.catch(() => undefined); // reported by the test that awaits it
       synthesized.set(stage, p);
     }
@@ -325,6 +340,8 @@ describeIfRunnable('real MTA-STS client (postfix-mta-sts-resolver) against the s
       const types = templatesUnder(join(work, `cdk.out-${stage}`)).flatMap((f) => Object.values<any>(JSON.parse(readFileSync(f, 'utf8')).Resources ?? {}).map((r) => r.Type));
       expect(types.filter((t) => t === 'AWS::CloudFront::Distribution')).toHaveLength(1);
       expect(types.filter((t) => t === 'AWS::CloudFront::DistributionTenant')).toHaveLength(published.length);
+      // The external domain's TXT records are in the delegation zone, reached through its CNAMEs.
+      expect(published.filter((a) => a.delegationZone !== undefined).map((a) => [a.domain, a.delegationZone, a.tlsRptRecords.length])).toEqual([[EXTERNAL.domain, EXTERNAL.zone, 1]]);
     }
 
     for (const a of published) {

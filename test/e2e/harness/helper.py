@@ -76,15 +76,31 @@ def cmd_prepare(src, w):
     if not DOMAIN_RE.match(cert_name):
         fail('%s/cert-name: not a domain name: %r' % (src, cert_name))
     sts, rpt = records(path(src, 'mta-sts.record')), records(path(src, 'tlsrpt.record'))
+    # A domain on external DNS: "<delegation zone> <routing endpoint>". Its names are then CNAMEs,
+    # as the user makes them at their provider: the TXT records live in the delegation zone and
+    # mta-sts.<domain> leads to the routing endpoint, which has the HTTPS server's address.
+    delegation = (read(path(src, 'delegation')) or '').split()
+    if delegation and (len(delegation) != 2 or not all(DOMAIN_RE.match(n) for n in delegation)):
+        fail('%s/delegation: "<delegation zone> <routing endpoint>", two domain names: %r' % (src, delegation))
     write(path(w, 'policy'), body)
 
     def q(v):  # a quoted value in dnsmasq's config file (a comma inside quotes stays in the string)
         return '"' + v.replace('\\', '\\\\').replace('"', '\\"') + '"'
     conf = ['port=53', 'listen-address=' + DNS_ADDR, 'bind-interfaces', 'no-resolv', 'no-hosts',
             'user=root', 'group=', 'pid-file=', 'local=/%s/' % domain, 'log-queries',
-            'log-facility=' + path(w, 'dnsmasq.log'), 'host-record=mta-sts.%s,%s' % (domain, HTTPS_ADDR)]
-    conf += ['txt-record=_mta-sts.%s,%s' % (domain, q(v)) for v in sts]
-    conf += ['txt-record=_smtp._tls.%s,%s' % (domain, q(v)) for v in rpt]
+            'log-facility=' + path(w, 'dnsmasq.log')]
+    if delegation:
+        zone, endpoint = delegation
+        conf += ['local=/%s/' % zone, 'local=/%s/' % endpoint, 'host-record=%s,%s' % (endpoint, HTTPS_ADDR),
+                 'cname=mta-sts.%s,%s' % (domain, endpoint), 'cname=_mta-sts.%s,_mta-sts.%s.%s' % (domain, domain, zone)]
+        if rpt:
+            conf += ['cname=_smtp._tls.%s,_smtp._tls.%s.%s' % (domain, domain, zone)]
+        txt_at = lambda name: '%s.%s' % (name, zone)
+    else:
+        conf += ['host-record=mta-sts.%s,%s' % (domain, HTTPS_ADDR)]
+        txt_at = lambda name: name
+    conf += ['txt-record=%s,%s' % (txt_at('_mta-sts.' + domain), q(v)) for v in sts]
+    conf += ['txt-record=%s,%s' % (txt_at('_smtp._tls.' + domain), q(v)) for v in rpt]
     write(path(w, 'dnsmasq.conf'), '\n'.join(conf) + '\n')
 
     # What gets bind-mounted over /etc inside the namespace: DNS goes to dnsmasq only.

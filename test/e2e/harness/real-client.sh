@@ -12,6 +12,10 @@
 #   tlsrpt.record   the _smtp._tls.<domain> TXT value(s), same format
 #   content-type    optional: the Content-Type header to send (default text/plain; empty: none)
 #   cert-name       optional: the name the served certificate is for (default mta-sts.<domain>)
+#   delegation      optional: "<delegation zone> <routing endpoint>" for a domain on external DNS:
+#                   _mta-sts.<domain> and _smtp._tls.<domain> are CNAMEs to their names in the
+#                   delegation zone (which hold the TXT records), mta-sts.<domain> a CNAME to the
+#                   endpoint (which has the HTTPS server's address)
 # Exit status: 0 when the run happened (whatever the client said: read the VERDICT line),
 # 2 when the harness could not set up (the reason is printed).
 #
