@@ -121,6 +121,22 @@ interface AppCpu {
   readonly total: number;
   readonly beforeSynth: number;
   readonly validation: number;
+  /** What the run synthesized (read after it, not measured): resources by type, outputs and templates. */
+  readonly made: string;
+}
+
+/** Resources by type, outputs and the number of templates in a cloud assembly, as one line. */
+function madeIn(outdir: string): string {
+  const types = new Map<string, number>();
+  let outputs = 0;
+  const templates = readdirSync(outdir).filter((f) => f.endsWith('.template.json'));
+  for (const f of templates) {
+    const t = JSON.parse(readFileSync(join(outdir, f), 'utf8')) as { Resources?: Record<string, { Type: string }>; Outputs?: object };
+    for (const r of Object.values(t.Resources ?? {})) types.set(r.Type, (types.get(r.Type) ?? 0) + 1);
+    outputs += Object.keys(t.Outputs ?? {}).length;
+  }
+  const resources = [...types].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `${n} ${t}`);
+  return `${templates.length} template(s), ${outputs} outputs: ${resources.join(', ')}`;
 }
 
 /** Runs a CDK app as `cdk synth` does (context and outdir in the environment); its CPU seconds. */
@@ -133,7 +149,7 @@ function appCpuSeconds(script: string, work: string, context: string): AppCpu {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`${script} failed (${r.status}): ${r.stderr}`);
-  const cpu = JSON.parse(readFileSync(cpuFile, 'utf8')) as AppCpu;
+  const cpu = { ...(JSON.parse(readFileSync(cpuFile, 'utf8')) as Omit<AppCpu, 'made'>), made: madeIn(outdir) };
   rmSync(outdir, { recursive: true, force: true });
   return cpu;
 }
@@ -187,6 +203,13 @@ function wholeApp(): void {
     }
   }
   rmSync(work, { recursive: true, force: true });
+  // The comparison holds only for the same resources: a construct that gains one must gain it in
+  // the hand-written app too.
+  const made = new Set([...ours, ...theirs].map((x) => x.made));
+  if (made.size !== 1) {
+    console.log(`  FAIL: the two apps synthesize different resources, the comparison does not hold:\n    app: ${ours[0].made}\n    hand-written: ${theirs[0].made}`);
+    process.exitCode = 1;
+  }
   const phases: [string, (x: AppCpu) => number][] = [
     ['total', (x) => x.total],
     ['before synth', (x) => x.beforeSynth],
@@ -207,6 +230,7 @@ function wholeApp(): void {
   const outsideRatio = median(ours.map(outside)) / median(theirs.map(outside));
   console.log(`  ratio app / hand-written = ${ratio.toFixed(3)} (target <= 1.05) ${ratio <= 1.05 ? 'OK' : 'OVER TARGET'}; median of the ${runs} pair ratios ${paired.toFixed(3)}`);
   console.log(`  ratio outside the template validation = ${outsideRatio.toFixed(3)} (${median(ours.map(outside)).toFixed(2)} s / ${median(theirs.map(outside)).toFixed(2)} s)`);
+  if (made.size === 1) console.log(`  both synthesize ${ours[0].made}`);
 }
 
 wholeApp();
