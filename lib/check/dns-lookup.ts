@@ -72,21 +72,17 @@ export class DnsLookup {
 
   /** TXT records at `name`, each as its character-strings (CNAMEs followed). */
   txt(name: string): Promise<DnsResult<string[]>> {
-    return this.run(() => this.resolver.resolveTxt(name));
+    return settle(() => this.resolver.resolveTxt(name));
   }
 
   /** The CNAME target at `name`, if `name` is an alias (lower case, no trailing dot). */
   cname(name: string): Promise<DnsResult<string>> {
-    return this.run(async () => (await this.resolver.resolveCname(name)).map(canonicalHost));
+    return settle(async () => (await this.resolver.resolveCname(name)).map(canonicalHost));
   }
 
-  /** MX records of `name`, sorted by preference then name. */
+  /** MX records of `name`, sorted by preference then name (see `lookupMx`). */
   mx(name: string): Promise<DnsResult<MxRecord>> {
-    return this.run(async () =>
-      (await this.resolver.resolveMx(name))
-        .map((r) => ({ exchange: canonicalHost(r.exchange), priority: r.priority }))
-        .sort((a, b) => a.priority - b.priority || a.exchange.localeCompare(b.exchange)),
-    );
+    return lookupMx(this.resolver, name);
   }
 
   /**
@@ -94,7 +90,7 @@ export class DnsLookup {
    * it fails too, the resolver (or the path to it) is broken, not the domain checked.
    */
   rootNs(): Promise<DnsResult<string>> {
-    return this.run(() => this.resolver.resolveNs('.'));
+    return settle(() => this.resolver.resolveNs('.'));
   }
 
   /**
@@ -102,20 +98,10 @@ export class DnsLookup {
    * is no A record. The result is the A lookup's unless it found nothing and AAAA did.
    */
   async addresses(host: string): Promise<DnsResult<string>> {
-    const a = await this.run(() => this.resolver.resolve4(host));
+    const a = await settle(() => this.resolver.resolve4(host));
     if (a.outcome === DnsOutcome.OK || isTransportFailure(a.outcome) || a.outcome === DnsOutcome.SERVFAIL) return a;
-    const aaaa = await this.run(() => this.resolver.resolve6(host));
+    const aaaa = await settle(() => this.resolver.resolve6(host));
     return aaaa.outcome === DnsOutcome.OK ? aaaa : a;
-  }
-
-  private async run<T>(query: () => Promise<T[]>): Promise<DnsResult<T>> {
-    try {
-      const records = await query();
-      return records.length === 0 ? { outcome: DnsOutcome.NODATA, records: [] } : { outcome: DnsOutcome.OK, records };
-    } catch (e) {
-      const code = (e as { code?: string }).code ?? 'UNKNOWN';
-      return { outcome: outcomeOf(code), records: [], code };
-    }
   }
 
   /**
@@ -159,6 +145,40 @@ export class DnsLookup {
     const c = await this.cname(name);
     if (c.outcome !== DnsOutcome.OK) return undefined;
     return info('dns-cname', `${name} ${type}`, `${name} is a CNAME to ${c.records[0]}: senders follow it and read the ${type} record there (delegation, RFC 8461 section 8.2)`);
+  }
+}
+
+/** The part of a node:dns `Resolver` an MX lookup uses (the deploy-time MX guard injects its own). */
+export interface NodeMxResolver {
+  /** The MX records at `name` (CNAMEs followed); rejects with a node:dns error code. */
+  resolveMx(name: string): Promise<{ exchange: string; priority: number }[]>;
+}
+
+/**
+ * The MX records of `name` through `resolver`, sorted by preference then name. The answer is
+ * hostile input: anything but a list of `{ exchange: string, priority: integer }` fails the
+ * lookup (`EBADRESP`), never a record dropped.
+ */
+export function lookupMx(resolver: NodeMxResolver, name: string): Promise<DnsResult<MxRecord>> {
+  return settle(async () => mxRecordsOf(await resolver.resolveMx(name)));
+}
+
+function mxRecordsOf(answer: unknown): MxRecord[] {
+  const wellFormed = (r: unknown): r is MxRecord => typeof (r as MxRecord | null)?.exchange === 'string' && Number.isInteger((r as MxRecord).priority);
+  if (!Array.isArray(answer) || !answer.every(wellFormed)) throw Object.assign(new Error('malformed MX answer'), { code: dns.BADRESP });
+  return answer
+    .map((r) => ({ exchange: canonicalHost(r.exchange), priority: r.priority }))
+    .sort((a, b) => a.priority - b.priority || a.exchange.localeCompare(b.exchange));
+}
+
+/** Runs one query: its records, NODATA for none, or the failure's outcome and (bounded) code. */
+async function settle<T>(query: () => Promise<T[]>): Promise<DnsResult<T>> {
+  try {
+    const records = await query();
+    return records.length === 0 ? { outcome: DnsOutcome.NODATA, records: [] } : { outcome: DnsOutcome.OK, records };
+  } catch (e) {
+    const code = String((e as { code?: unknown } | null)?.code ?? 'UNKNOWN').slice(0, 40);
+    return { outcome: outcomeOf(code), records: [], code };
   }
 }
 

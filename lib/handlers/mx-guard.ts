@@ -16,16 +16,19 @@
 // with every routing-policy variant; or, for a domain whose DNS is at another provider
 // (`MxSource: dns`), the DNS itself, through the Lambda's resolver, as a sender sees it. A DNS
 // answer is hostile input: the lookup is bounded in time (per try, tries, and an overall
-// budget) and at most MAX_DNS_MX_ANSWERS answers are assessed (more is refused, never cut:
+// budget) and at most MAX_DNS_MX_RECORDS answers are assessed (more is refused, never cut:
 // a dropped answer could hide an uncovered host). NXDOMAIN and NODATA mean "no MX"; any other
-// failure (SERVFAIL, time-out, refused) says nothing about the MX records, so under mode fail
-// it fails the deploy with a retryable message, never passes.
+// failure (SERVFAIL, time-out, refused, a malformed answer) says nothing about the MX records,
+// so under mode fail it fails the deploy with a retryable message, never passes. The reading
+// and its outcomes are `plan`'s (lib/check/dns-mx), over the Lambda's node:dns resolver.
 import { promises as dns } from 'node:dns';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { LiveRecordSet } from '../aws/record-set';
 import { bareZoneId, listRecordSets, route53Client, route53Error } from '../aws/route53-records';
+import { lookupMx, NodeMxResolver } from '../check/dns-lookup';
+import { MAX_DNS_MX_RECORDS, mxReadFailed, mxReadOverBound, readMxThroughDns } from '../check/dns-mx';
 import { assessMx, MxAssessment, MxVerdict, suggestedPatterns } from '../plan/mx-assessment';
 import { CustomResourceResult, httpsResponseSender, respondTo, ResponseSender } from './private/cfn-response';
 
@@ -42,9 +45,6 @@ export const ERROR_VERDICT = 'error';
 
 /** The `MxSource` of a guard that reads the MX records through DNS (the construct's MX_SOURCE_DNS). */
 export const MX_SOURCE_DNS = 'dns';
-
-/** At most this many MX answers are assessed; a longer answer is refused (never cut). */
-export const MAX_DNS_MX_ANSWERS = 100;
 
 /** The DNS lookup's bounds: per try, tries (c-ares doubles the time-out on each retry), and in all. */
 export const DNS_LIMITS = { timeoutMs: 2000, tries: 3, budgetMs: 30_000 } as const;
@@ -67,14 +67,8 @@ export interface MxGuardProperties {
   readonly MxPatterns: string[];
 }
 
-/** The part of a node:dns `Resolver` the DNS path uses. */
-export interface MxResolver {
-  /** The MX records at `name` (CNAMEs followed); rejects with a node:dns error code. */
-  resolveMx(name: string): Promise<{ exchange: string; priority: number }[]>;
-}
-
 /** The resolver of the DNS path: the Lambda's, with `DNS_LIMITS`. */
-export function mxResolver(): MxResolver {
+export function mxResolver(): NodeMxResolver {
   return new dns.Resolver({ timeout: DNS_LIMITS.timeoutMs, tries: DNS_LIMITS.tries });
 }
 
@@ -83,7 +77,7 @@ export interface MxGuardDeps {
   /** Lists the zone's MX record sets (us-east-1, retries: `route53Client()`). */
   readonly route53: Route53Client;
   /** Reads the MX records of a domain on external DNS (default: `mxResolver()`). */
-  readonly dns?: MxResolver;
+  readonly dns?: NodeMxResolver;
   /** The overall time budget of the DNS lookup (default `DNS_LIMITS.budgetMs`). */
   readonly dnsBudgetMs?: number;
   /** Reads the stack status, to never fail during a rollback. */
@@ -192,52 +186,27 @@ export function describeAssessment(a: MxAssessment, p: MxGuardProperties): strin
 /** Why the DNS path could not give the MX records: the message of a failing outcome. */
 class DnsReadError extends Error {}
 
-/** The node:dns codes that mean "no MX here", as opposed to "no answer". */
-const NO_MX_CODES = new Set<string>([dns.NOTFOUND, dns.NODATA]);
-
-/** `promise`, or a rejection with code ETIMEOUT after `ms`. */
-function withinBudget<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const budget = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { code: dns.TIMEOUT })), ms);
-    timer.unref?.();
-  });
-  return Promise.race([promise, budget]).finally(() => clearTimeout(timer));
-}
-
-/** One MX answer in Route 53's presentation format, for `assessMx`; a malformed one as it came (bounded). */
-function mxValue(answer: unknown): string {
-  const a = answer as { exchange?: unknown; priority?: unknown } | null;
-  if (a && typeof a.exchange === 'string' && Number.isInteger(a.priority)) return `${a.priority} ${a.exchange === '' ? '.' : a.exchange.slice(0, 255)}`;
-  return JSON.stringify(answer ?? null).slice(0, 100);
-}
-
 /**
  * The MX records of `domain` through DNS, as one record set (empty for NXDOMAIN and NODATA).
  * Throws `DnsReadError` for a failure that says nothing about the records, or an answer over
- * `MAX_DNS_MX_ANSWERS`.
+ * `MAX_DNS_MX_RECORDS`.
  */
 async function readDnsMx(domain: string, deps: MxGuardDeps): Promise<LiveRecordSet[]> {
   const resolver = deps.dns ?? mxResolver();
-  let answers: unknown;
-  try {
-    answers = await withinBudget(resolver.resolveMx(domain), deps.dnsBudgetMs ?? DNS_LIMITS.budgetMs);
-  } catch (e) {
-    const code = String((e as { code?: unknown }).code ?? 'UNKNOWN').slice(0, 40);
-    if (NO_MX_CODES.has(code)) return [];
+  const read = await readMxThroughDns({ mx: (name) => lookupMx(resolver, name) }, domain, deps.dnsBudgetMs ?? DNS_LIMITS.budgetMs);
+  if (mxReadFailed(read)) {
     throw new DnsReadError(
-      `the MX records of ${domain} could not be read through DNS (${code}), so the policy cannot be checked. This is usually temporary (a failing resolver or name server): ` +
+      `the MX records of ${domain} could not be read through DNS (${read.code}), so the policy cannot be checked. This is usually temporary (a failing resolver or name server): ` +
         "retry the deployment; if it persists, check that the domain's name servers answer for its MX records and, if the zone is signed, that its DNSSEC chain is valid",
     );
   }
-  if (!Array.isArray(answers)) throw new DnsReadError(`the DNS answer for the MX records of ${domain} is not a list, so the policy cannot be checked: retry the deployment`);
-  if (answers.length > MAX_DNS_MX_ANSWERS) {
+  if (mxReadOverBound(read)) {
     throw new DnsReadError(
-      `DNS answered ${answers.length} MX records for ${domain}, more than the ${MAX_DNS_MX_ANSWERS} the guard assesses, so the policy cannot be checked: ` +
+      `DNS answered ${read.total} MX records for ${domain}, more than the ${MAX_DNS_MX_RECORDS} the guard assesses, so the policy cannot be checked: ` +
         'publish fewer MX records (senders try only a handful), or set `mxGuard: MxGuard.REPORT` and check them with `mta-sts plan`',
     );
   }
-  return answers.length === 0 ? [] : [{ name: domain, type: 'MX', values: answers.map(mxValue) }];
+  return read.sets;
 }
 
 /** The MX record sets of the domain, from its Route 53 zone or from DNS. */

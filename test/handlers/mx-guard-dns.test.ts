@@ -4,7 +4,9 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler, MAX_DNS_MX_ANSWERS, MxGuardDeps, MxResolver } from '../../lib/handlers/mx-guard';
+import type { NodeMxResolver } from '../../lib/check/dns-lookup';
+import { MAX_DNS_MX_RECORDS } from '../../lib/check/dns-mx';
+import { handler, MxGuardDeps } from '../../lib/handlers/mx-guard';
 
 const route53 = mockClient(Route53Client);
 const cloudformation = mockClient(CloudFormationClient);
@@ -40,21 +42,25 @@ interface Response {
   Data?: Record<string, string>;
 }
 
-/** A resolver that answers `answer` (or rejects with the node:dns `code`), recording the names asked. */
-function resolverOf(answer: unknown[] | { code: string } | 'hang'): MxResolver & { asked: string[] } {
+/**
+ * A node:dns-like resolver that answers `answer` (or rejects with the node:dns `code`, or answers
+ * `raw` as it is: not a list), recording the names asked.
+ */
+function resolverOf(answer: unknown[] | { code: string } | { raw: unknown } | 'hang'): NodeMxResolver & { asked: string[] } {
   const asked: string[] = [];
   return {
     asked,
     resolveMx: (name) => {
       asked.push(name);
       if (answer === 'hang') return new Promise(() => undefined);
+      if ('raw' in answer) return Promise.resolve(answer.raw as { exchange: string; priority: number }[]);
       if (!Array.isArray(answer)) return Promise.reject(Object.assign(new Error(`query ${answer.code} ${name}`), { code: answer.code }));
       return Promise.resolve(answer as { exchange: string; priority: number }[]);
     },
   };
 }
 
-async function run(resolver: MxResolver, props: Props = {}, extra: Partial<MxGuardDeps> = {}): Promise<{ response: Response; logs: string[] }> {
+async function run(resolver: NodeMxResolver, props: Props = {}, extra: Partial<MxGuardDeps> = {}): Promise<{ response: Response; logs: string[] }> {
   const responses: Response[] = [];
   const logs: string[] = [];
   const deps: MxGuardDeps = {
@@ -150,24 +156,41 @@ describe('MX guard through DNS', () => {
     expect(response.Reason).toMatch(/could not be read through DNS \(ETIMEOUT\).*retry the deployment/);
   });
 
-  test(`an answer of more than ${MAX_DNS_MX_ANSWERS} MX records is refused, not cut (even when the first ${MAX_DNS_MX_ANSWERS} are covered)`, async () => {
-    const many = Array.from({ length: MAX_DNS_MX_ANSWERS + 1 }, (_, i) => ({ exchange: i < MAX_DNS_MX_ANSWERS ? `h${i}.mx.example.com` : 'evil.example.net', priority: 10 }));
+  test(`an answer of more than ${MAX_DNS_MX_RECORDS} MX records is refused, not cut (even when the first ${MAX_DNS_MX_RECORDS} are covered)`, async () => {
+    // The uncovered host sorts last (a higher preference): it is past the first MAX_DNS_MX_RECORDS.
+    const many = Array.from({ length: MAX_DNS_MX_RECORDS + 1 }, (_, i) => (i < MAX_DNS_MX_RECORDS ? { exchange: `h${i}.mx.example.com`, priority: 10 } : { exchange: 'evil.example.net', priority: 20 }));
     const { response } = await run(resolverOf(many));
     expect(response.Status).toBe('FAILED');
-    expect(response.Reason).toMatch(new RegExp(`DNS answered ${MAX_DNS_MX_ANSWERS + 1} MX records for example\\.com, more than the ${MAX_DNS_MX_ANSWERS} the guard assesses`));
+    expect(response.Reason).toMatch(new RegExp(`DNS answered ${MAX_DNS_MX_RECORDS + 1} MX records for example\\.com, more than the ${MAX_DNS_MX_RECORDS} the guard assesses`));
   });
 
-  test(`exactly ${MAX_DNS_MX_ANSWERS} covered MX records pass`, async () => {
-    const many = Array.from({ length: MAX_DNS_MX_ANSWERS }, (_, i) => ({ exchange: `h${i}.mx.example.com`, priority: i }));
+  test(`exactly ${MAX_DNS_MX_RECORDS} covered MX records pass`, async () => {
+    const many = Array.from({ length: MAX_DNS_MX_RECORDS }, (_, i) => ({ exchange: `h${i}.mx.example.com`, priority: i }));
     const { response } = await run(resolverOf(many));
     expect(response.Status).toBe('SUCCESS');
   });
 
-  test('a malformed answer is unreadable, never a covered host', async () => {
-    const { response } = await run(resolverOf([{ exchange: 'mx1.example.com', priority: 10 }, { exchange: 'bad host', priority: 5 }, { nonsense: true }]));
+  test('an MX record whose exchange is not a host name is unreadable, never a covered host', async () => {
+    const { response } = await run(resolverOf([{ exchange: 'mx1.example.com', priority: 10 }, { exchange: 'bad host', priority: 5 }]));
     expect(response.Status).toBe('SUCCESS');
     expect(response.Data!.MxHosts).toBe('mx1.example.com');
-    expect(response.Data!.Report).toMatch(/Unreadable MX values, ignored: 5 bad host, \{"nonsense":true\}/);
+    expect(response.Data!.Report).toMatch(/Unreadable MX values, ignored: 5 bad host\.\./);
+  });
+
+  test.each([
+    ['a record that is not an MX record', [{ exchange: 'mx1.example.com', priority: 10 }, { nonsense: true }]],
+    ['a null entry', [{ exchange: 'mx1.example.com', priority: 10 }, null]],
+    ['a preference that is not an integer', [{ exchange: 'mx1.example.com', priority: '10' }]],
+  ])('a malformed answer (%s) is a failed read: FAILED in mode fail, never a pass', async (_what, answer) => {
+    const { response } = await run(resolverOf(answer));
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(/could not be read through DNS \(EBADRESP\), so the policy cannot be checked.*retry the deployment/);
+  });
+
+  test('an answer that is not a list is a failed read too', async () => {
+    const { response } = await run(resolverOf({ raw: { exchange: 'mx1.example.com', priority: 10 } }));
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(/could not be read through DNS \(EBADRESP\)/);
   });
 
   test('properties: MxSource with a HostedZoneId, or an unknown MxSource, is refused', async () => {
