@@ -9,7 +9,7 @@ import { Finding, Severity } from '../policy/findings';
 import { mapBounded } from '../monitor/bounded';
 import { monitorFindings, severityCounts } from '../monitor/drift';
 import { DEFAULT_DRIFT_THRESHOLDS, MonitorDomainConfig } from '../monitor/monitor-config';
-import { CliContext, CliError } from './program';
+import { CliContext } from './program';
 import { StageOptions, stageDomains } from './stage-domains';
 import { safeJson, terminalSafe } from '../reports/untrusted-text';
 
@@ -61,26 +61,18 @@ export function delegationSpecOf(d: ResolvedDomain, routingEndpoint?: string): D
 }
 
 /**
- * The routing endpoint of the stage's shared hosting: `given` (`--routing-endpoint`), else the
- * deployed hosting stack's output. When it is unknown (not deployed, no credentials, no stage),
- * stderr says why and the result is undefined: the `mta-sts.<domain>` CNAMEs are then checked to
- * lead into cloudfront.net only.
+ * The routing endpoint the `mta-sts.<domain>` CNAMEs are compared with, for `check --stage` and
+ * `plan` (see `knownRoutingEndpoint` in stage-outputs). When it is unknown, stderr says why and
+ * the result is undefined: the CNAMEs are then checked to lead into cloudfront.net only.
  */
-export async function knownRoutingEndpoint(stage: ResolvedStage | undefined, given: string | undefined, ctx: CliContext): Promise<string | undefined> {
+export async function routingEndpointForCnames(stage: ResolvedStage | undefined, given: string | undefined, ctx: CliContext): Promise<string | undefined> {
   // Loaded here: a stage without external domains does not pay for the CloudFormation client.
-  const { routingEndpointName, stageRoutingEndpoint } = await import('./stage-outputs');
-  if (given !== undefined) return routingEndpointName(given, '--routing-endpoint');
-  let why = 'no stage config to find the hosting stack from: give --routing-endpoint';
-  if (stage !== undefined) {
-    try {
-      return await stageRoutingEndpoint(stage);
-    } catch (e) {
-      if (!(e instanceof CliError)) throw e;
-      why = e.message;
-    }
+  const { knownRoutingEndpoint } = await import('./stage-outputs');
+  const known = await knownRoutingEndpoint(stage, given);
+  if (known.name === undefined) {
+    ctx.err(`mta-sts: the routing endpoint is not known (${known.unknownBecause}): each mta-sts.<domain> CNAME is only checked to lead into cloudfront.net\n`);
   }
-  ctx.err(`mta-sts: the routing endpoint is not known (${why}): each mta-sts.<domain> CNAME is only checked to lead into cloudfront.net\n`);
-  return undefined;
+  return known.name;
 }
 
 /**
@@ -166,7 +158,7 @@ export interface CheckStageCliOptions extends StageOptions {
 async function stageDelegations(stage: ResolvedStage, domains: readonly ResolvedDomain[], given: string | undefined, ctx: CliContext): Promise<Map<string, DelegationSpec>> {
   const external = domains.filter((d) => d.delegationZone !== undefined);
   if (external.length === 0) return new Map();
-  const endpoint = await knownRoutingEndpoint(stage, given, ctx);
+  const endpoint = await routingEndpointForCnames(stage, given, ctx);
   return new Map(external.map((d) => [d.domainName, delegationSpecOf(d, endpoint)!]));
 }
 

@@ -11,7 +11,7 @@ import { canonicalHost } from '../policy/domain-name';
 import { mtaStsRecordName, policyHostName, tlsRptRecordName } from '../policy/records';
 import { ZONE_NAME_UNKNOWN } from '../plan/assembly';
 import { LiveDomainRecords, planDomain, planExitCode, PlanInput, renderPlanJson, renderPlanText, StagePlan } from '../plan/plan';
-import { knownRoutingEndpoint } from './check-stage';
+import { routingEndpointForCnames } from './check-stage';
 import { addCommand, CliContext, CliError } from './program';
 import { readAssemblyDomains } from './read-assembly';
 import { stageDomains } from './stage-domains';
@@ -138,7 +138,7 @@ function stagePlanDns(o: PlanCommandOptions, ctx: CliContext, stage?: ResolvedSt
   const options = planDnsOptions(o);
   return async () => {
     const resolver = new DnsLookup(resolveCheckOptions(options));
-    return { resolver, label: resolver.serverLabel, routingEndpoint: await knownRoutingEndpoint(stage, o.routingEndpoint, ctx) };
+    return { resolver, label: resolver.serverLabel, routingEndpoint: await routingEndpointForCnames(stage, o.routingEndpoint, ctx) };
   };
 }
 

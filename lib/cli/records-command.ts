@@ -2,7 +2,7 @@ import { DomainDns, ResolvedDomain, ResolvedStage } from '../config/stage-config
 import { DelegatedRecord, delegatedRecords, renderZoneLines } from '../policy/delegation';
 import { addCommand, CliContext, CliError } from './program';
 import { stageDomains } from './stage-domains';
-import { routingEndpointName, stageRoutingEndpoint } from './stage-outputs';
+import { knownRoutingEndpoint } from './stage-outputs';
 
 /** The output formats of `mta-sts records`. */
 const FORMATS = ['zone', 'json'] as const;
@@ -12,24 +12,6 @@ type RecordsFormat = (typeof FORMATS)[number];
 export interface DomainRecords {
   readonly domain: string;
   readonly records: DelegatedRecord[];
-}
-
-/** The routing endpoint, or why it is unknown (the records are then printed without it). */
-type Endpoint = { readonly name: string } | { readonly missing: string };
-
-/**
- * The routing endpoint of the stage's hosting: `--routing-endpoint` when given, otherwise the
- * deployed hosting stack's output. A stage not deployed (or no credentials) is not an error here:
- * the records are still printed, with the reason.
- */
-async function routingEndpoint(stage: ResolvedStage, given: string | undefined): Promise<Endpoint> {
-  if (given !== undefined) return { name: routingEndpointName(given, '--routing-endpoint') };
-  try {
-    return { name: await stageRoutingEndpoint(stage) };
-  } catch (e) {
-    if (e instanceof CliError) return { missing: e.message };
-    throw e;
-  }
 }
 
 /** The CNAMEs of every external domain of the stage, in config order, each in the order to make them. */
@@ -76,11 +58,11 @@ async function records(ctx: CliContext, o: { stage?: string; config: string; for
     if (format === 'json') ctx.out('[]\n');
     return;
   }
-  const endpoint = await routingEndpoint(stage, o.routingEndpoint);
-  const all = stageDelegatedRecords(domains, 'name' in endpoint ? endpoint.name : undefined);
+  const endpoint = await knownRoutingEndpoint(stage, o.routingEndpoint);
+  const all = stageDelegatedRecords(domains, endpoint.name);
   ctx.out(format === 'json' ? renderJson(all) : renderZone(stage, all));
-  if ('missing' in endpoint) {
-    ctx.err(`mta-sts: ${endpoint.missing}\n`);
+  if (endpoint.name === undefined) {
+    ctx.err(`mta-sts: ${endpoint.unknownBecause}\n`);
     ctx.err('mta-sts: the mta-sts.<domain> records above have no target yet; the other records are complete\n');
     ctx.exitCode = 1;
   }

@@ -59,6 +59,41 @@ export async function stageRoutingEndpoint(stage: ResolvedStage, client: CloudFo
   return routingEndpointName(endpoint, `the "${OUTPUT_DESCRIPTIONS.routingEndpoint}" output of stack ${stackName}`);
 }
 
+/** The shared hosting's routing endpoint as a command knows it: its name, or why it is unknown. */
+export interface KnownRoutingEndpoint {
+  /**
+   * The routing endpoint (a host name, normalised).
+   * @default - unknown: `unknownBecause` says why
+   */
+  readonly name?: string;
+  /**
+   * Why the routing endpoint is unknown (no stage config, no shared hosting, the hosting stack not
+   * deployed or its outputs unreadable), with the fix.
+   * @default - none: `name` is known
+   */
+  readonly unknownBecause?: string;
+}
+
+/**
+ * The routing endpoint of a stage's shared hosting, as every command finds it: `given`
+ * (`--routing-endpoint`, refused when not a host name) wins; else the deployed hosting stack's
+ * output (`stageRoutingEndpoint`); else no name, and the reason. Unknown is not an error here:
+ * each command says the reason on stderr and goes on without it.
+ *
+ * @param stage the stage config (undefined for an app without one: only `given` can say it)
+ * @param client reads the hosting stack (default: one for the stage's region)
+ */
+export async function knownRoutingEndpoint(stage: ResolvedStage | undefined, given: string | undefined, client?: CloudFormationClient): Promise<KnownRoutingEndpoint> {
+  if (given !== undefined) return { name: routingEndpointName(given, '--routing-endpoint') };
+  if (stage === undefined) return { unknownBecause: 'no stage config to find the hosting stack from: give --routing-endpoint' };
+  try {
+    return { name: await stageRoutingEndpoint(stage, client) };
+  } catch (e) {
+    if (e instanceof CliError) return { unknownBecause: e.message };
+    throw e;
+  }
+}
+
 /**
  * A routing endpoint as a host name (normalised: lower case, no trailing dot), from a stack
  * output or `--routing-endpoint`; anything else (white space, a URL, an address) is refused.

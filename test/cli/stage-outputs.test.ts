@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { parseConfig, resolveStage } from '../../lib/config/stage-config';
-import { stageReportBucket, stageRoutingEndpoint } from '../../lib/cli/stage-outputs';
+import { knownRoutingEndpoint, stageReportBucket, stageRoutingEndpoint } from '../../lib/cli/stage-outputs';
 import { MtaSts } from '../../lib/constructs/mta-sts';
 import { MtaStsMode, TlsRptDestination } from '../../lib/policy';
 
@@ -76,6 +76,35 @@ describe('stageRoutingEndpoint', () => {
     cfn.on(DescribeStacksCommand).resolves(hostingOutputs('https://d111.cloudfront.net/'));
     await expect(stageRoutingEndpoint(resolveStage(sharedConfig, 'prod'), client())).rejects.toThrow(/output of stack MtaStsProdHosting` must be a host name, got "https:\/\/d111.cloudfront.net\/": IP addresses and ports are not allowed/);
     await expect(stageRoutingEndpoint(resolveStage(config, 'prod'), client())).rejects.toThrow('stage "prod" has no shared hosting ("hosting": "shared" in cdk.json), so there is no routing endpoint to find');
+  });
+});
+
+describe('knownRoutingEndpoint (records, check --stage and plan)', () => {
+  const client = () => new CloudFormationClient({ region: 'eu-west-1' });
+  const stage = () => resolveStage(sharedConfig, 'prod');
+
+  test('--routing-endpoint wins: normalised, the hosting stack not read', async () => {
+    cfn.on(DescribeStacksCommand).resolves(hostingOutputs('d222222abcdef8.cloudfront.net'));
+    await expect(knownRoutingEndpoint(stage(), 'D111111ABCDEF8.cloudfront.net.', client())).resolves.toEqual({ name: 'd111111abcdef8.cloudfront.net' });
+    expect(cfn.calls()).toHaveLength(0);
+  });
+
+  test('a --routing-endpoint that is not a host name is refused, not taken as unknown', async () => {
+    await expect(knownRoutingEndpoint(stage(), 'https://d111.cloudfront.net/', client())).rejects.toThrow(/`--routing-endpoint` must be a host name, got "https:\/\/d111.cloudfront.net\/"/);
+  });
+
+  test('else the hosting stack output', async () => {
+    cfn.on(DescribeStacksCommand, { StackName: 'MtaStsProdHosting' }).resolves(hostingOutputs('d111111abcdef8.cloudfront.net'));
+    await expect(knownRoutingEndpoint(stage(), undefined, client())).resolves.toEqual({ name: 'd111111abcdef8.cloudfront.net' });
+  });
+
+  test("else no name and the reason: stageRoutingEndpoint's message, or no stage config", async () => {
+    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id MtaStsProdHosting does not exist'), { name: 'ValidationError' }));
+    const notDeployed = await knownRoutingEndpoint(stage(), undefined, client());
+    expect(notDeployed.name).toBeUndefined();
+    expect(notDeployed.unknownBecause).toMatch(/^cannot read the outputs of stack MtaStsProdHosting in eu-west-1 .*or pass --routing-endpoint$/);
+    await expect(knownRoutingEndpoint(resolveStage(config, 'prod'), undefined, client())).resolves.toEqual({ unknownBecause: expect.stringMatching(/stage "prod" has no shared hosting/) });
+    await expect(knownRoutingEndpoint(undefined, undefined, client())).resolves.toEqual({ unknownBecause: 'no stage config to find the hosting stack from: give --routing-endpoint' });
   });
 });
 
