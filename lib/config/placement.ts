@@ -6,16 +6,18 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The placement stacks of a shared stage when the stage config does not say `placementStacks`:
- * 39 domains a stack on average at 5000, the fleets the shared hosting is made for, and at most
- * 512 IAM roles (4 a stack outside us-east-1) of the account's 1000. A stack holds at most 61
- * domains in us-east-1 (8 resources each with an MX guard and TLS-RPT, 8 for its providers, of
- * CloudFormation's 500), 69 elsewhere (no certificate in the stack). The fullest of 128 stacks
- * passes 61 for about 1 fleet of 5000 names in 20 (Poisson tail; the benchmark's names: 60) and
- * for nearly every fleet of 6000: larger fleets set `placementStacks` (the config check refuses
- * an overfull stack, naming it). Empty placement stacks are not made.
+ * The placement stacks of a shared stage when the stage config does not say `placementStacks`.
+ * A stack holds at most 61 domains in us-east-1 (8 resources each with an MX guard and TLS-RPT,
+ * 8 for its providers, of CloudFormation's 500), 69 elsewhere (no certificate in the stack). With
+ * 160 stacks, a fleet of 5000 domains has 31 a stack on average, and its fullest stack passes 61
+ * for about 1 fleet in 15 000 (Poisson tail; the benchmark's 5000 names put 47 in the fullest, a
+ * quarter below the limit); 6000 still fit in all but about 1 fleet in 100. The cost:
+ * at most 320 IAM roles in us-east-1 and 640 elsewhere (2 a stack, 4 outside us-east-1), of the
+ * account's 1000. Larger fleets set `placementStacks` before their first deploy (the config
+ * check refuses an overfull stack, naming it, and the roles over the quota). Empty placement
+ * stacks are not made.
  */
-export const DEFAULT_PLACEMENT_STACKS = 128;
+export const DEFAULT_PLACEMENT_STACKS = 160;
 
 /** The most placement stacks a stage may ask for (4 IAM roles each stay under the account's 1000 roles with room). */
 export const MAX_PLACEMENT_STACKS = 200;

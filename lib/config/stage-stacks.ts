@@ -258,7 +258,9 @@ export function stageStackProblems(stage: ResolvedStage, where: string): string[
       e.fitting === 0
         ? `even its first domain is too big for one stack: give it fewer or shorter mx patterns`
         : `move domains of this group to another one with their "stack" key in mtaSts.domains ` +
-          `(${e.fitting === 1 ? 'only the first fits' : `the first ${e.fitting} fit`} in one stack)`;
+          `(${e.fitting === 1 ? 'only the first fits' : `the first ${e.fitting} fit`} in one stack)` +
+          // A placement stack's domains are deployed already, but for the ones being added.
+          (isPlacementGroup(stage, group) ? '; for a placement stack, give that key to the domains you are adding: moving a deployed domain re-creates its records' : '');
     if (e.resources > MAX_STACK_RESOURCES) {
       problems.push(
         `${where}: stack group "${group}" has ${e.domains} domains, which make about ${e.resources} resources in stack ${e.stackId}, ` +
@@ -277,6 +279,11 @@ export function stageStackProblems(stage: ResolvedStage, where: string): string[
     }
   }
   return problems;
+}
+
+/** True for a group the placement rule made (a shared stage's `Shard-<n>`), not a `stack` key. */
+function isPlacementGroup(stage: ResolvedStage, group: string): boolean {
+  return stage.hosting === StageHosting.SHARED && /^Shard-\d+$/.test(group);
 }
 
 /** A stage with more domains than its hosting can take in one account. */
