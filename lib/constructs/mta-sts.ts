@@ -365,7 +365,7 @@ export class MtaSts extends Construct {
       },
     });
     // The grant must be in place before the first publication.
-    this.policyDeployment.node.addDependency(publisher);
+    this.policyDeployment.node.addDependency(publisher.grants);
 
     // The MX guard runs first: a policy that would strand mail is never published.
     const mxGuard = props.mxGuard ?? defaultMxGuard(this.policy.mode);

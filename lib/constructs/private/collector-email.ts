@@ -121,7 +121,7 @@ export function addEmailChannel(scope: Construct, props: EmailChannelProps): Ema
       properties: { RuleSetName: ruleSet.receiptRuleSetName, Region: props.region },
     });
     activation.node.addDependency(rule);
-    activation.node.addDependency(provider);
+    activation.node.addDependency(provider.grants);
   }
   return { identity, mxRecord, ruleSet, ruleSetCreated: !props.receiptRuleSet, rule, activation };
 }

@@ -92,6 +92,6 @@ export function addMxGuard(scope: Construct, props: MxGuardResourceProps): Custo
     },
   });
   // The grant must be in place before the first run.
-  resource.node.addDependency(provider);
+  resource.node.addDependency(provider.grants);
   return resource;
 }

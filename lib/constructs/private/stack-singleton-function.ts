@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { handlerFunction, HandlerFunctionProps } from './handler-function';
 
 /**
@@ -20,6 +20,16 @@ export abstract class StackSingletonFunction extends Construct {
   public readonly function: lambda.IFunction;
   /** The function's role, for grants. */
   protected readonly role: iam.Role;
+
+  /**
+   * What a custom resource depends on so that the grants made so far are in place before it is
+   * created or updated: the role and its policies. Not the function: the service token's
+   * `GetAtt` orders that already (a `DependsOn` on it is cfn-lint's W3005, which the built-in
+   * template validation reports).
+   */
+  public get grants(): IDependable {
+    return this.role;
+  }
 
   protected constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
     super(scope, id);
