@@ -225,40 +225,53 @@ export class MtaSts extends Construct {
 
   constructor(scope: Construct, id: string, props: MtaStsProps) {
     super(scope, id);
-
-    const findings: Finding[] = [];
-    const domain = normalizeHostname(props.domainName, 'domainName', 'a domain name');
-    findings.push(...domain.findings);
-    if (domain.name) {
-      // Before CDK's own certificate check, whose message names neither the prop nor the fix.
-      findings.push(...nameLimitFindings(domain.name, { createsCertificate: !props.certificate, publishesTlsRpt: props.tlsRptDestinations !== undefined }));
-    }
-    findings.push(...zoneFindings(props, domain.name));
-    const maxAge = props.maxAge;
-    const maxAgeSeconds = maxAge === undefined ? undefined : maxAge.toSeconds({ integral: false });
-    let policy: MtaStsPolicy | undefined;
-    try {
-      policy = MtaStsPolicy.create({ mode: props.mode ?? MtaStsMode.TESTING, mx: props.mx, maxAgeSeconds, id: props.policyId });
-    } catch (e) {
-      findings.push(...((e as { findings?: Finding[] }).findings ?? []));
-    }
-    if (props.tlsRptDestinations !== undefined && props.tlsRptDestinations.length === 0) {
-      findings.push(error('tlsrpt-empty', 'tlsRptDestinations', '`tlsRptDestinations` is empty: give at least one destination, or leave the prop out to publish no TLS-RPT record'));
-    }
-    // With `delegationZone`, the tenant's certificate is CloudFront's: no region constraint (and
-    // without either zone, `zone-missing` says all there is to say).
-    if (!props.certificate && props.hostedZone) {
-      findings.push(...certificateRegionFindings(Stack.of(this).region));
-    }
-    if (props.hosting) findings.push(...hostingPropFindings(props));
-    throwOnErrors(findings, `MtaSts ${this.node.path}`);
-
-    this.domainName = domain.name!;
-    this.policy = policy!;
+    const { domainName, policy } = validatedProps(this, props);
+    this.domainName = domainName;
+    this.policy = policy;
     this.policyId = this.policy.id;
     this.policyText = this.policy.text;
     this.policyUrl = policyUrl(this.domainName);
-    const host = policyHostName(this.domainName);
+    this.addPolicyWarnings(props);
+
+    const publisher = PolicyPublisherProvider.of(this);
+    const place = props.hosting ? this.onHosting(props, props.hosting, publisher) : this.onDedicatedDistribution(props, publisher);
+    this.bucket = place.bucket;
+    this.certificate = place.certificate;
+    this.distribution = place.distribution;
+    this.aliasRecord = place.aliasRecord;
+    this.aliasRecordIpv6 = place.aliasRecordIpv6;
+    if (props.hosting && props.delegationZone) {
+      this.delegatedRecords = delegatedRecords(this.domainName, zoneNameOf(props.delegationZone), { routingEndpoint: props.hosting.routingEndpoint, publishesTlsRpt: props.tlsRptDestinations !== undefined });
+    }
+
+    // Publication: the object, then an invalidation of its path that the resource waits for.
+    this.policyDeployment = new CustomResource(this, 'PolicyDeployment', {
+      serviceToken: publisher.function.functionArn,
+      resourceType: 'Custom::MtaStsPolicy',
+      properties: {
+        BucketName: this.bucket.bucketName,
+        PolicyText: this.policyText,
+        PolicyId: this.policyId,
+        ContentType: 'text/plain',
+        CacheControl: 'max-age=60',
+        ...place.target,
+      },
+    });
+    // The grant must be in place before the first publication.
+    this.policyDeployment.node.addDependency(publisher.grants);
+    this.mxGuardResource = this.addGuard(props);
+
+    const records = this.addRecords(props);
+    this.mtaStsRecord = records.mtaSts;
+    this.tlsRptRecord = records.tlsRpt;
+    // With a hosting, its bucket and distribution are shared: one output per domain, not three.
+    addOutputs(this, props.hosting ? { policyUrl: this.policyUrl } : { policyUrl: this.policyUrl, policyBucket: this.bucket.bucketName, distribution: this.distribution.distributionId });
+    // One output for the domain's CNAMEs: their zone-file lines, one a line, in the order to make them.
+    if (this.delegatedRecords) addOutputs(this, { cnameRecords: renderZoneLines(this.delegatedRecords).join('\n') });
+  }
+
+  /** The warnings of the policy and of the props (mode none, testing without TLS-RPT, a fixed id). */
+  private addPolicyWarnings(props: MtaStsProps): void {
     for (const w of this.policy.findings.filter((f) => f.severity === Severity.WARNING)) {
       Annotations.of(this).addWarningV2(`cdk-mta-sts:${w.code}`, w.message);
     }
@@ -280,133 +293,142 @@ export class MtaSts extends Construct {
         `\`policyId\` is fixed to "${this.policy.id}": senders only re-fetch the policy when the id changes, so change it with every policy change, or remove it to use the computed id.`,
       );
     }
+  }
 
+  /** Shared hosting: the domain's tenant, certificate and aliases, made under this construct. */
+  private onHosting(props: MtaStsProps, hosting: MtaStsHosting, publisher: PolicyPublisherProvider): Placement {
+    const hosted = hosting.addDomain(this.domainName, { hostedZone: props.hostedZone, certificate: props.certificate, scope: this });
+    publisher.grantPublishHosting(hosting);
+    return {
+      bucket: hosting.bucket,
+      certificate: hosted.certificate,
+      distribution: cloudfront.Distribution.fromDistributionAttributes(this, 'HostingDistribution', { distributionId: hosting.distributionId, domainName: hosting.routingEndpoint }),
+      aliasRecord: hosted.aliasRecord,
+      aliasRecordIpv6: hosted.aliasRecordIpv6,
+      target: { ObjectKey: hosted.policyObjectKey, DistributionTenantId: hosted.tenant.attrId, InvalidationPath: `/${POLICY_OBJECT_KEY}`, RetainOnDelete: 'false' },
+    };
+  }
+
+  /** A dedicated bucket (it only holds the generated policy object), certificate, distribution and aliases. */
+  private onDedicatedDistribution(props: MtaStsProps, publisher: PolicyPublisherProvider): Placement {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    const publisher = PolicyPublisherProvider.of(this);
-    let target: Record<string, string>;
-    if (props.hosting) {
-      // Shared hosting: the domain's tenant, certificate and aliases, under this construct.
-      const hosted = props.hosting.addDomain(this.domainName, { hostedZone: props.hostedZone, certificate: props.certificate, scope: this });
-      if (props.delegationZone) {
-        this.delegatedRecords = delegatedRecords(this.domainName, zoneNameOf(props.delegationZone), { routingEndpoint: props.hosting.routingEndpoint, publishesTlsRpt: props.tlsRptDestinations !== undefined });
-      }
-      this.bucket = props.hosting.bucket;
-      this.certificate = hosted.certificate;
-      this.distribution = cloudfront.Distribution.fromDistributionAttributes(this, 'HostingDistribution', {
-        distributionId: props.hosting.distributionId,
-        domainName: props.hosting.routingEndpoint,
-      });
-      this.aliasRecord = hosted.aliasRecord;
-      this.aliasRecordIpv6 = hosted.aliasRecordIpv6;
-      publisher.grantPublishHosting(props.hosting);
-      target = { ObjectKey: hosted.policyObjectKey, DistributionTenantId: hosted.tenant.attrId, InvalidationPath: `/${POLICY_OBJECT_KEY}`, RetainOnDelete: 'false' };
-    } else {
-      // The bucket only holds the generated policy object.
-      const bucket = new s3.Bucket(this, 'Bucket', { ...SECURE_BUCKET_PROPS, removalPolicy });
-      acknowledgeNag(bucket, [
-        { id: 'AwsSolutions-S1', reason: 'The bucket only holds the generated policy file; reads are logged by CloudFront, writes by CloudTrail.' },
-      ]);
-      this.bucket = bucket;
-
-      // Validated: without `hosting` there is a `hostedZone`.
-      const hostedZone = props.hostedZone!;
-      const certificate =
-        props.certificate ??
-        new acm.Certificate(this, 'Certificate', {
-          domainName: host,
-          validation: acm.CertificateValidation.fromDns(hostedZone),
-        });
-      this.certificate = certificate;
-
-      const distribution = new cloudfront.Distribution(this, 'Distribution', {
-        comment: `MTA-STS policy of ${this.domainName}`,
-        domainNames: [host],
-        certificate,
-        minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-        sslSupportMethod: cloudfront.SSLMethod.SNI,
-        httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-        enableIpv6: true,
-        priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_ALL,
-        defaultBehavior: {
-          origin: origins.S3BucketOrigin.withOriginAccessControl(bucket, {
-            originAccessLevels: [cloudfront.AccessLevel.READ],
-          }),
-          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
-          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-          cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
-          cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-          compress: false,
-        },
-      });
-      acknowledgeNag(distribution, [
-        { id: 'AwsSolutions-CFR1', reason: 'Senders in every country must be able to fetch the policy; a geo restriction would strand their mail.' },
-        { id: 'AwsSolutions-CFR2', reason: 'A static public file of a few hundred bytes; WAF would add cost and no protection.' },
-        { id: 'AwsSolutions-CFR3', reason: 'Access logs of a public policy file have no audit value; TLS-RPT reports show who fetched and failed.' },
-      ]);
-      this.distribution = distribution;
-      publisher.grantPublish(bucket, POLICY_OBJECT_KEY, distribution);
-      target = { ObjectKey: POLICY_OBJECT_KEY, DistributionId: distribution.distributionId, RetainOnDelete: removalPolicy === RemovalPolicy.DESTROY ? 'false' : 'true' };
-      const aliasTarget = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(distribution));
-      this.aliasRecord = new route53.ARecord(this, 'AliasRecord', { zone: hostedZone, recordName: `${host}.`, target: aliasTarget });
-      this.aliasRecordIpv6 = new route53.AaaaRecord(this, 'AliasRecordIpv6', { zone: hostedZone, recordName: `${host}.`, target: aliasTarget });
-    }
-
-    // Publication: the object, then an invalidation of its path that the resource waits for.
-    this.policyDeployment = new CustomResource(this, 'PolicyDeployment', {
-      serviceToken: publisher.function.functionArn,
-      resourceType: 'Custom::MtaStsPolicy',
-      properties: {
-        BucketName: this.bucket.bucketName,
-        PolicyText: this.policyText,
-        PolicyId: this.policyId,
-        ContentType: 'text/plain',
-        CacheControl: 'max-age=60',
-        ...target,
+    const host = policyHostName(this.domainName);
+    const bucket = new s3.Bucket(this, 'Bucket', { ...SECURE_BUCKET_PROPS, removalPolicy });
+    acknowledgeNag(bucket, [
+      { id: 'AwsSolutions-S1', reason: 'The bucket only holds the generated policy file; reads are logged by CloudFront, writes by CloudTrail.' },
+    ]);
+    // Validated: without `hosting` there is a `hostedZone`.
+    const hostedZone = props.hostedZone!;
+    const certificate = props.certificate ?? new acm.Certificate(this, 'Certificate', { domainName: host, validation: acm.CertificateValidation.fromDns(hostedZone) });
+    const distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: `MTA-STS policy of ${this.domainName}`,
+      domainNames: [host],
+      certificate,
+      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      sslSupportMethod: cloudfront.SSLMethod.SNI,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      enableIpv6: true,
+      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_ALL,
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(bucket, {
+          originAccessLevels: [cloudfront.AccessLevel.READ],
+        }),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        compress: false,
       },
     });
-    // The grant must be in place before the first publication.
-    this.policyDeployment.node.addDependency(publisher.grants);
+    acknowledgeNag(distribution, [
+      { id: 'AwsSolutions-CFR1', reason: 'Senders in every country must be able to fetch the policy; a geo restriction would strand their mail.' },
+      { id: 'AwsSolutions-CFR2', reason: 'A static public file of a few hundred bytes; WAF would add cost and no protection.' },
+      { id: 'AwsSolutions-CFR3', reason: 'Access logs of a public policy file have no audit value; TLS-RPT reports show who fetched and failed.' },
+    ]);
+    publisher.grantPublish(bucket, POLICY_OBJECT_KEY, distribution);
+    const aliasTarget = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(distribution));
+    return {
+      bucket,
+      certificate,
+      distribution,
+      aliasRecord: new route53.ARecord(this, 'AliasRecord', { zone: hostedZone, recordName: `${host}.`, target: aliasTarget }),
+      aliasRecordIpv6: new route53.AaaaRecord(this, 'AliasRecordIpv6', { zone: hostedZone, recordName: `${host}.`, target: aliasTarget }),
+      target: { ObjectKey: POLICY_OBJECT_KEY, DistributionId: distribution.distributionId, RetainOnDelete: removalPolicy === RemovalPolicy.DESTROY ? 'false' : 'true' },
+    };
+  }
 
-    // The MX guard runs first: a policy that would strand mail is never published.
+  /** The MX guard, which runs first: a policy that would strand mail is never published. */
+  private addGuard(props: MtaStsProps): CustomResource | undefined {
     const mxGuard = props.mxGuard ?? defaultMxGuard(this.policy.mode);
-    if (mxGuard !== MxGuard.OFF) {
-      this.mxGuardResource = addMxGuard(this, { hostedZone: props.hostedZone, domainName: this.domainName, policy: this.policy, mode: mxGuard });
-      this.policyDeployment.node.addDependency(this.mxGuardResource);
-    }
     if (this.policy.mode === MtaStsMode.ENFORCE && mxGuard !== MxGuard.FAIL) {
       Annotations.of(this).addWarningV2(
         'cdk-mta-sts:mx-guard-not-failing',
         `\`mxGuard\` is ${mxGuard} with mode enforce: a deployment no longer stops when an MX host of ${this.domainName} is not covered by \`mx\`, and mail to it would fail; run \`mta-sts plan\` before deploying, or remove \`mxGuard\`.`,
       );
     }
-
-    const ttl = props.recordTtl ?? Duration.minutes(5);
-    // With a delegation zone, the records the user's CNAMEs point at; else the domain's own.
-    const recordZone = (props.hostedZone ?? props.delegationZone)!;
-    const recordName = (name: string) => `${props.delegationZone ? delegatedName(name, zoneNameOf(props.delegationZone)) : name}.`;
-
-    this.mtaStsRecord = new route53.TxtRecord(this, 'MtaStsRecord', {
-      zone: recordZone,
-      recordName: recordName(mtaStsRecordName(this.domainName)),
-      values: [renderMtaStsRecord(this.policyId)],
-      ttl,
-    });
-    // The invariant: the id changes only once the new body is live at the edge.
-    this.mtaStsRecord.node.addDependency(this.policyDeployment);
-
-    if (props.tlsRptDestinations) {
-      this.tlsRptRecord = new route53.TxtRecord(this, 'TlsRptRecord', {
-        zone: recordZone,
-        recordName: recordName(tlsRptRecordName(this.domainName)),
-        values: [renderTlsRptRecord(props.tlsRptDestinations)],
-        ttl,
-      });
-    }
-    // With a hosting, its bucket and distribution are shared: one output per domain, not three.
-    addOutputs(this, props.hosting ? { policyUrl: this.policyUrl } : { policyUrl: this.policyUrl, policyBucket: this.bucket.bucketName, distribution: this.distribution.distributionId });
-    // One output for the domain's CNAMEs: their zone-file lines, one a line, in the order to make them.
-    if (this.delegatedRecords) addOutputs(this, { cnameRecords: renderZoneLines(this.delegatedRecords).join('\n') });
+    if (mxGuard === MxGuard.OFF) return undefined;
+    const guard = addMxGuard(this, { hostedZone: props.hostedZone, domainName: this.domainName, policy: this.policy, mode: mxGuard });
+    this.policyDeployment.node.addDependency(guard);
+    return guard;
   }
+
+  /**
+   * The `_mta-sts` record, after the publication (the invariant: the id changes only once the
+   * new body is live at the edge), and the `_smtp._tls` record: in the domain's zone, or with a
+   * delegation zone at the names the user's CNAMEs point at.
+   */
+  private addRecords(props: MtaStsProps): { mtaSts: route53.TxtRecord; tlsRpt?: route53.TxtRecord } {
+    const ttl = props.recordTtl ?? Duration.minutes(5);
+    const zone = (props.hostedZone ?? props.delegationZone)!;
+    const recordName = (name: string) => `${props.delegationZone ? delegatedName(name, zoneNameOf(props.delegationZone)) : name}.`;
+    const mtaSts = new route53.TxtRecord(this, 'MtaStsRecord', { zone, recordName: recordName(mtaStsRecordName(this.domainName)), values: [renderMtaStsRecord(this.policyId)], ttl });
+    mtaSts.node.addDependency(this.policyDeployment);
+    const tlsRpt =
+      props.tlsRptDestinations &&
+      new route53.TxtRecord(this, 'TlsRptRecord', { zone, recordName: recordName(tlsRptRecordName(this.domainName)), values: [renderTlsRptRecord(props.tlsRptDestinations)], ttl });
+    return { mtaSts, tlsRpt };
+  }
+}
+
+/** Where a domain's policy is served from, and the publication's target properties. */
+interface Placement {
+  readonly bucket: s3.IBucket;
+  readonly certificate?: acm.ICertificate;
+  readonly distribution: cloudfront.IDistribution;
+  readonly aliasRecord?: route53.ARecord;
+  readonly aliasRecordIpv6?: route53.AaaaRecord;
+  readonly target: Record<string, string>;
+}
+
+/**
+ * Every refusal of the props at once (`throwOnErrors`), before anything is made; the normalised
+ * domain and the validated policy.
+ */
+function validatedProps(scope: Construct, props: MtaStsProps): { domainName: string; policy: MtaStsPolicy } {
+  const findings: Finding[] = [];
+  const domain = normalizeHostname(props.domainName, 'domainName', 'a domain name');
+  findings.push(...domain.findings);
+  if (domain.name) {
+    // Before CDK's own certificate check, whose message names neither the prop nor the fix.
+    findings.push(...nameLimitFindings(domain.name, { createsCertificate: !props.certificate, publishesTlsRpt: props.tlsRptDestinations !== undefined }));
+  }
+  findings.push(...zoneFindings(props, domain.name));
+  const maxAgeSeconds = props.maxAge === undefined ? undefined : props.maxAge.toSeconds({ integral: false });
+  let policy: MtaStsPolicy | undefined;
+  try {
+    policy = MtaStsPolicy.create({ mode: props.mode ?? MtaStsMode.TESTING, mx: props.mx, maxAgeSeconds, id: props.policyId });
+  } catch (e) {
+    findings.push(...((e as { findings?: Finding[] }).findings ?? []));
+  }
+  if (props.tlsRptDestinations !== undefined && props.tlsRptDestinations.length === 0) {
+    findings.push(error('tlsrpt-empty', 'tlsRptDestinations', '`tlsRptDestinations` is empty: give at least one destination, or leave the prop out to publish no TLS-RPT record'));
+  }
+  // With `delegationZone`, the tenant's certificate is CloudFront's: no region constraint (and
+  // without either zone, `zone-missing` says all there is to say).
+  if (!props.certificate && props.hostedZone) findings.push(...certificateRegionFindings(Stack.of(scope).region));
+  if (props.hosting) findings.push(...hostingPropFindings(props));
+  throwOnErrors(findings, `MtaSts ${scope.node.path}`);
+  return { domainName: domain.name!, policy: policy! };
 }
 
 /** A zone's name as records are named here: lower case without the trailing dot (a token as it is). */
