@@ -53,7 +53,7 @@ export async function stageRoutingEndpoint(stage: ResolvedStage, client: CloudFo
   if (stage.hosting !== StageHosting.SHARED) {
     throw new CliError(`stage "${stage.name}" has no shared hosting ("hosting": "shared" in cdk.json), so there is no routing endpoint to find`);
   }
-  const outputs = await stackOutputs(stage, stackName, client, `deploy the stage (npx cdk deploy --all -c stage=${stage.name}), check cloudformation:DescribeStacks, or pass --routing-endpoint`);
+  const outputs = await stackOutputs(stage, stackName, client, `deploy the hosting stack (npx cdk deploy ${stackName} -c stage=${stage.name}), check cloudformation:DescribeStacks, or pass --routing-endpoint`);
   const endpoint = outputValue(outputs, 'routingEndpoint');
   if (endpoint === undefined) throw new CliError(`stack ${stackName} has no "${OUTPUT_DESCRIPTIONS.routingEndpoint}" output; deploy this version of the stage (npx cdk deploy --all -c stage=${stage.name}), or pass --routing-endpoint`);
   return routingEndpointName(endpoint, `the "${OUTPUT_DESCRIPTIONS.routingEndpoint}" output of stack ${stackName}`);

@@ -125,7 +125,7 @@ describe('mta-sts records', () => {
     expect(r.code).toBe(1);
     expect(r.out).toContain(`mta-sts.brand.example. 3600 IN CNAME ${UNKNOWN_ROUTING_ENDPOINT}\n${BRAND.slice(1).join('\n')}\n`);
     expect(r.err).toBe(
-      'mta-sts: cannot read the outputs of stack MtaStsProdHosting in eu-west-1 (account 111111111111): ValidationError: Stack with id MtaStsProdHosting does not exist; deploy the stage (npx cdk deploy --all -c stage=prod), check cloudformation:DescribeStacks, or pass --routing-endpoint\n' +
+      'mta-sts: cannot read the outputs of stack MtaStsProdHosting in eu-west-1 (account 111111111111): ValidationError: Stack with id MtaStsProdHosting does not exist; deploy the hosting stack (npx cdk deploy MtaStsProdHosting -c stage=prod), check cloudformation:DescribeStacks, or pass --routing-endpoint\n' +
         'mta-sts: the mta-sts.<domain> records above have no target yet; the other records are complete\n',
     );
     const j = await run('records', '--config', config, '--format', 'json');

@@ -64,7 +64,7 @@ describe('stageRoutingEndpoint', () => {
   test('a hosting stack not deployed: one line naming the stack, the region, the deploy command and --routing-endpoint', async () => {
     cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id MtaStsProdHosting does not exist'), { name: 'ValidationError' }));
     await expect(stageRoutingEndpoint(resolveStage(sharedConfig, 'prod'), client())).rejects.toThrow(
-      'cannot read the outputs of stack MtaStsProdHosting in eu-west-1 (account 222222222222): ValidationError: Stack with id MtaStsProdHosting does not exist; deploy the stage (npx cdk deploy --all -c stage=prod), check cloudformation:DescribeStacks, or pass --routing-endpoint',
+      'cannot read the outputs of stack MtaStsProdHosting in eu-west-1 (account 222222222222): ValidationError: Stack with id MtaStsProdHosting does not exist; deploy the hosting stack (npx cdk deploy MtaStsProdHosting -c stage=prod), check cloudformation:DescribeStacks, or pass --routing-endpoint',
     );
   });
 
