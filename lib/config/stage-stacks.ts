@@ -136,16 +136,16 @@ function iamOverflowPolicies(domains: number): number {
  * logical ids and output names), the policy body
  * (in the publication and, as mx, in the MX guard) and the TLS-RPT record.
  */
-const SHARED_DOMAIN_BYTES = 3_500;
+const SHARED_DOMAIN_BYTES = 3_400;
 const BYTES = {
   publisher: 3_500,
   mxGuardProvider: 2_650,
   crossRegionReader: 2_300,
-  perDomain: 8_800,
+  perDomain: 8_700,
   /** On a shared hosting: the tenant instead of the bucket, its policy and the distribution; one output. */
   perSharedDomain: SHARED_DOMAIN_BYTES,
   /** On external DNS: the tenant without certificate or alias records; the policy URL and the CNAME output. */
-  perExternalDomain: 2_300,
+  perExternalDomain: 2_200,
   /** On external DNS: the delegation zone's name, in the TXT record names and the CNAME outputs (twice more with TLS-RPT). */
   perDelegationZoneChar: 2.2,
   /** On external DNS: the `_smtp._tls` CNAME line of its output. */
@@ -154,7 +154,7 @@ const BYTES = {
   sharedHostingGrant: 1_000,
   perDomainNameChar: 44,
   perPolicyChar: 1.1,
-  mxGuard: 950,
+  mxGuard: 860,
   mxGuardPerPolicyChar: 1.15,
   tlsRptRecord: 200,
   perTlsRptChar: 1.5,
