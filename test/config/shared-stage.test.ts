@@ -123,6 +123,18 @@ describe('a shared stage', () => {
     Annotations.fromStack(hostingStack!).hasNoWarning('*', Match.stringLikeRegexp('hosting-security-policy'));
   });
 
+  test('independent stacks stay independent: a domain stack depends on the hosting (and its own certificate stack) only, never on another domain stack', () => {
+    // 40 domains placed automatically outside us-east-1: many placement stacks and their certificate stacks.
+    const { app } = build(40, { region: 'eu-west-1' });
+    const assembly = app.synth();
+    const deps = new Map(assembly.stacks.map((st) => [st.id, st.dependencies.map((d) => d.id).filter((id) => !id.endsWith('.assets')).sort()]));
+    const domainStacks = [...deps.keys()].filter((id) => /^MtaStsProdShard\d+$/.test(id));
+    expect(domainStacks.length).toBeGreaterThan(10);
+    for (const id of domainStacks) expect([id, deps.get(id)]).toEqual([id, [`${id}Certificates`, 'MtaStsProdHosting'].sort()]);
+    for (const id of domainStacks) expect([`${id}Certificates`, deps.get(`${id}Certificates`)]).toEqual([`${id}Certificates`, []]);
+    expect(deps.get('MtaStsProdHosting')).toEqual(['MtaStsProdHostingCertificate']);
+  });
+
   test('outside us-east-1: the hosting in the stage region, its certificate and the tenants\' in us-east-1 stacks', () => {
     const { hostingStack, stacks, certificateStacks, app } = build(2, { region: 'eu-west-1' });
     expect([hostingStack!.stackName, hostingStack!.region]).toEqual(['MtaStsProdHosting', 'eu-west-1']);
