@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../private/zod';
 import { collectorDestinationUris } from '../constructs/private/collector-config';
 import { isWithinZone, normalizeHostname } from '../policy/domain-name';
 import { errorsOf, Finding, show } from '../policy/findings';

@@ -1,7 +1,7 @@
 // What the MtaStsMonitor construct and its Lambda share: the expectations file (what the app
 // publishes for each domain), the metric vocabulary and the thresholds. Pure (no aws-cdk-lib, no
 // AWS SDK, no I/O): the handler bundle, the construct and `mta-sts check --stage` import it.
-import { z } from 'zod';
+import { z } from '../private/zod';
 import { show } from '../policy/findings';
 
 /** The schema version of `MonitorConfig`. */

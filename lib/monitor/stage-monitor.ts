@@ -1,6 +1,6 @@
 // The stage config's `monitor` key: its schema and how it resolves. Pure; lib/config/stage-config.ts
 // holds it in the stage schema, lib/app/build-app.ts builds the MtaStsMonitor from the result.
-import { z } from 'zod';
+import { z } from '../private/zod';
 import { MtaStsMode } from '../policy/mode';
 
 /** `false`, or the schedule (minutes between runs) and the SNS topic the alarm notifies. */

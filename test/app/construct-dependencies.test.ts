@@ -1,5 +1,6 @@
 // What loading the construct library loads: the package's runtime dependencies are only what the
-// constructs need (aws-cdk-lib, constructs, zod). The AWS SDK is the handlers' and the CLI's
+// constructs need (aws-cdk-lib and constructs, peers; zod, which the build bundles into the package,
+// through lib/private/zod.ts only). The AWS SDK is the handlers' and the CLI's
 // (a devDependency, not installed in a consumer's project): a construct module that imports it,
 // even for one string helper, breaks `require('cdk-mta-sts')` there and slows every synth.
 import { existsSync, readFileSync } from 'node:fs';
@@ -48,5 +49,7 @@ describe('the construct library', () => {
     expect(bad).toEqual([]);
     expect(found.has('aws-cdk-lib')).toBe(true);
     expect(found.has('zod')).toBe(true);
+    // zod only through its one module, which the build replaces with a bundle.
+    expect(found.get('zod')!.at(-1)).toBe(join(LIB, 'private', 'zod.ts'));
   });
 });

@@ -55,10 +55,12 @@ describe('a new project from the packed tarball', () => {
     expect(readdirSync(c.app).sort()).toEqual(['.gitignore', 'README.md', 'bin', 'cdk.json', 'node_modules', 'package.json', 'tsconfig.json']);
   });
 
-  test('the package ships no runtime dependency but the bundled zod, and the .jsii when built', () => {
+  test('the package has no runtime dependency of its own: zod is bundled into dist/lib/private/zod.js', () => {
     const shipped = JSON.parse(readFileSync(join(c.app, 'node_modules', 'cdk-mta-sts', 'package.json'), 'utf8'));
-    expect(Object.keys(shipped.dependencies ?? {})).toEqual(['zod']);
-    expect(existsSync(join(c.app, 'node_modules', 'cdk-mta-sts', 'node_modules', 'zod', 'package.json'))).toBe(true);
+    expect([shipped.dependencies, shipped.bundledDependencies]).toEqual([undefined, undefined]);
+    expect(existsSync(join(c.app, 'node_modules', 'cdk-mta-sts', 'node_modules'))).toBe(false);
+    const zod = readFileSync(join(c.app, 'node_modules', 'cdk-mta-sts', 'dist', 'lib', 'private', 'zod.js'), 'utf8');
+    expect(zod).not.toMatch(/require\(["']zod/);
     expect(existsSync(join(c.app, 'node_modules', 'cdk-mta-sts', 'LICENSE'))).toBe(true);
   });
 
