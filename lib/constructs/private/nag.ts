@@ -10,20 +10,19 @@ export interface NagAcknowledgement {
 }
 
 /**
- * Acknowledges cdk-nag rules on `scope` with CDK's own `Validations` API (which cdk-nag 3 reads),
- * so the library needs no cdk-nag at run time and users running cdk-nag see no finding this
- * library has reasoned about.
+ * Acknowledges cdk-nag rules on `scope` in the metadata of CDK's own `Validations` API
+ * (`Validations.ACKNOWLEDGED_RULES_METADATA_KEY`, which cdk-nag 3 and aws-cdk-lib's validation
+ * report both read), so the library needs no cdk-nag at run time and users running cdk-nag see
+ * no finding this library has reasoned about.
+ *
+ * The entry is written directly, without the stack trace `Validations.acknowledge()` records with
+ * it: measured side by side (bench/synth.bench.ts, 15 alternating runs each), the example app's
+ * synth then costs 1.02x a hand-written stack's instead of 1.10x. With acknowledge(), aws-cdk-lib's
+ * template validation phase takes about 0.3 s longer; the acknowledgements themselves take 3 ms.
  */
 export function acknowledgeNag(scope: IConstruct | undefined, acks: readonly NagAcknowledgement[]): void {
   // aws-cdk-lib before 2.257 has no `Validations` (and cdk-nag 3, which reads them, needs 2.257).
-  if (!scope || typeof Validations?.of !== 'function') return;
-  const validations = Validations.of(scope);
-  for (const ack of acks) {
-    try {
-      validations.acknowledge(ack);
-    } catch {
-      // Some 2.2xx releases refuse finding ids containing `::` (`AwsSolutions-IAM4[Policy::...]`);
-      // cdk-nag cannot report such a finding there either, so there is nothing to acknowledge.
-    }
-  }
+  const key = (Validations as { ACKNOWLEDGED_RULES_METADATA_KEY?: string } | undefined)?.ACKNOWLEDGED_RULES_METADATA_KEY;
+  if (!scope || key === undefined || acks.length === 0) return;
+  scope.node.addMetadata(key, Object.fromEntries(acks.map((a) => [a.id, a.reason])), { stackTrace: false });
 }
