@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
@@ -10,6 +10,7 @@ import { MtaStsCertificate } from '../constructs/mta-sts-certificate';
 import { TlsRptCollector, TlsRptDomain } from '../constructs/tls-rpt-collector';
 import { MtaStsMonitor } from '../constructs/mta-sts-monitor';
 import { buildStageMonitor } from './stage-monitor';
+import { stageStack } from './stage-stack';
 
 /** The stacks built for a stage, by group name. */
 export interface StageStacks {
@@ -41,11 +42,7 @@ function zoneIn(scope: Construct, d: { hostedZoneId: string; hostedZoneName: str
  * It takes no reference from the domain stacks: its destinations are plain strings.
  */
 function buildCollector(app: Construct, stage: ResolvedStage, c: ResolvedCollector): { stack: Stack; collector: TlsRptCollector } {
-  const stack = new Stack(app, collectorStackId(stage.name), {
-    env: { account: stage.account, region: stage.region },
-    description: `cdk-mta-sts: TLS-RPT report collector (stage ${stage.name})`,
-  });
-  Tags.of(stack).add('cdk-mta-sts:stage', stage.name);
+  const stack = stageStack(app, stage, collectorStackId(stage.name), 'TLS-RPT report collector');
   const collector = new TlsRptCollector(stack, 'TlsRptCollector', {
     email: c.email && { domainName: c.email.domainName, hostedZone: zoneIn(stack, c.email), localPart: c.email.localPart },
     https: c.https && { domainName: c.https.domainName, hostedZone: zoneIn(stack, c.https), path: c.https.path },
@@ -67,23 +64,13 @@ function buildCollector(app: Construct, stage: ResolvedStage, c: ResolvedCollect
  */
 function buildHosting(app: Construct, stage: ResolvedStage): { stack: Stack; hosting: MtaStsHosting } {
   const crossRegion = stage.region !== CERTIFICATE_REGION;
-  const stack = new Stack(app, hostingStackId(stage.name), {
-    env: { account: stage.account, region: stage.region },
-    crossRegionReferences: crossRegion,
-    description: `cdk-mta-sts: shared MTA-STS hosting (stage ${stage.name})`,
-  });
-  Tags.of(stack).add('cdk-mta-sts:stage', stage.name);
+  const stack = stageStack(app, stage, hostingStackId(stage.name), 'shared MTA-STS hosting', { crossRegionReferences: crossRegion });
   // An external domain's zone (hostedZoneId/hostedZoneName) is the delegation zone.
   const own = stage.domains.find((d) => d.dns === DomainDns.ROUTE53);
   const certified = own ?? { ...stage.domains[0], domainName: stage.domains[0].hostedZoneName };
   let certStack = stack;
   if (crossRegion) {
-    certStack = new Stack(app, hostingCertificateStackId(stage.name), {
-      env: { account: stage.account, region: CERTIFICATE_REGION },
-      crossRegionReferences: true,
-      description: `cdk-mta-sts: us-east-1 certificate of the shared hosting (stage ${stage.name})`,
-    });
-    Tags.of(certStack).add('cdk-mta-sts:stage', stage.name);
+    certStack = stageStack(app, stage, hostingCertificateStackId(stage.name), 'us-east-1 certificate of the shared hosting', { certificates: true });
     stack.addStackDependency(certStack);
   }
   const certificate = new MtaStsCertificate(certStack, 'HostingCertificate', { domainName: certified.domainName, hostedZone: zoneIn(certStack, certified) }).certificate;
@@ -97,12 +84,7 @@ function buildHosting(app: Construct, stage: ResolvedStage): { stack: Stack; hos
 function certificateIn(app: Construct, stage: ResolvedStage, d: ResolvedDomain, certificateStacks: Map<string, Stack>, stack: Stack): acm.ICertificate {
   let certStack = certificateStacks.get(d.stack);
   if (!certStack) {
-    certStack = new Stack(app, certificateStackId(stage.name, d.stack), {
-      env: { account: stage.account, region: CERTIFICATE_REGION },
-      crossRegionReferences: true,
-      description: `cdk-mta-sts: us-east-1 certificates for ${d.stack} (stage ${stage.name})`,
-    });
-    Tags.of(certStack).add('cdk-mta-sts:stage', stage.name);
+    certStack = stageStack(app, stage, certificateStackId(stage.name, d.stack), `us-east-1 certificates for ${d.stack}`, { certificates: true });
     certificateStacks.set(d.stack, certStack);
     stack.addStackDependency(certStack);
   }
@@ -128,12 +110,7 @@ export function buildStage(app: Construct, stage: ResolvedStage): StageStacks {
   for (const d of stage.domains) {
     let stack = stacks.get(d.stack);
     if (!stack) {
-      stack = new Stack(app, domainStackId(stage.name, d.stack), {
-        env: { account: stage.account, region: stage.region },
-        crossRegionReferences: crossRegion,
-        description: `cdk-mta-sts: MTA-STS for ${d.stack} (stage ${stage.name})`,
-      });
-      Tags.of(stack).add('cdk-mta-sts:stage', stage.name);
+      stack = stageStack(app, stage, domainStackId(stage.name, d.stack), `MTA-STS for ${d.stack}`, { crossRegionReferences: crossRegion });
       stacks.set(d.stack, stack);
     }
     const external = d.dns === DomainDns.EXTERNAL;

@@ -1,9 +1,11 @@
-import { Duration, Stack, Tags } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DomainDns, ResolvedStage } from '../config/stage-config';
+import { monitorStackId } from '../config/stage-stacks';
 import { MtaStsMonitor, MtaStsMonitorDomain } from '../constructs/mta-sts-monitor';
 import { TlsRptCollector } from '../constructs/tls-rpt-collector';
+import { stageStack } from './stage-stack';
 
 /**
  * The stage's drift monitor (when `stage.monitor` is set, or by default for a stage with an
@@ -15,11 +17,7 @@ export function buildStageMonitor(app: Construct, stage: ResolvedStage, collecto
   if (m === undefined) return undefined;
   let stack = collector?.stack;
   if (!stack) {
-    stack = new Stack(app, `MtaSts${pascal(stage.name)}Monitor`, {
-      env: { account: stage.account, region: stage.region },
-      description: `cdk-mta-sts: MTA-STS drift monitor (stage ${stage.name})`,
-    });
-    Tags.of(stack).add('cdk-mta-sts:stage', stage.name);
+    stack = stageStack(app, stage, monitorStackId(stage.name), 'MTA-STS drift monitor');
   }
   return new MtaStsMonitor(stack, 'MtaStsMonitor', {
     monitorName: stage.name,
@@ -41,13 +39,4 @@ export function buildStageMonitor(app: Construct, stage: ResolvedStage, collecto
     rollups: collector ? { bucket: collector.collector.bucket } : undefined,
     dashboard: collector?.collector.dashboard,
   });
-}
-
-/** PascalCase of a stage name, as the other stack ids of the stage write it. */
-function pascal(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w[0].toUpperCase() + w.slice(1))
-    .join('');
 }

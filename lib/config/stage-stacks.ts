@@ -80,6 +80,11 @@ export function estimateStageRoles(stage: ResolvedStage): number {
   return roles;
 }
 
+/** The id of the stage's drift monitor stack (when it has no collector: the monitor is then in the collector's stack). */
+export function monitorStackId(stage: string): string {
+  return `MtaSts${pascalName(stage)}Monitor`;
+}
+
 /** The id of the stage's TLS-RPT collector stack. */
 export function collectorStackId(stage: string): string {
   return `MtaSts${pascalName(stage)}Collector`;
@@ -321,6 +326,7 @@ function stackIdProblems(stage: ResolvedStage, groups: Map<string, ResolvedDomai
     if (stage.region !== CERTIFICATE_REGION) own(certificateStackId(stage.name, group), `${CERTIFICATES_OF}${describe(group)}`);
   }
   if (stage.collector) own(collectorStackId(stage.name), 'the stage\'s collector');
+  else if (stage.monitor) own(monitorStackId(stage.name), 'the stage\'s drift monitor');
   if (stage.hosting === StageHosting.SHARED) {
     own(hostingStackId(stage.name), 'the stage\'s shared hosting');
     if (stage.region !== CERTIFICATE_REGION) own(hostingCertificateStackId(stage.name), 'the certificate stack of the stage\'s shared hosting');

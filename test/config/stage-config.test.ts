@@ -248,6 +248,13 @@ describe('hostile and colliding keys', () => {
     );
   });
 
+  test('a group named like the drift monitor\'s own stack (a stage without a collector) is refused, not CDK\'s "There is already a Construct"', () => {
+    const c = base();
+    (c.stages.prod as Record<string, unknown>).monitor = {};
+    (c.domains['example.com'] as Record<string, unknown>).stack = 'Monitor';
+    expect(refusal(c)).toContain('mtaSts.stages.prod: stack group "Monitor" (example.com) and the stage\'s drift monitor would make the same stack MtaStsProdMonitor');
+  });
+
   test('stages whose stack names collide in one account', () => {
     const c = base();
     (c.stages as Record<string, unknown>).Dev = { ...c.stages.dev };
