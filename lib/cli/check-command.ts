@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { checkDomain } from '../check/check-domain';
-import { CheckOptions, parseDnsServer } from '../check/check-options';
+import { CheckOptions } from '../check/check-options';
 import { checkExitCode, renderCheckJson, renderCheckText } from '../check/check-report';
 import { normalizeHostname } from '../policy/domain-name';
 import { terminalSafe } from '../reports/untrusted-text';
+import { dnsServerOption, integerOption } from './option-values';
 import { addCommand, CliContext, CliError } from './program';
 
 /** The options of `mta-sts check`, as commander parses them. */
@@ -21,24 +22,9 @@ interface CheckCommandOptions {
   readonly routingEndpoint?: string;
 }
 
-function integerOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) {
-    throw new CliError(`\`${name}\` must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
 /** Turns the command-line options into `CheckOptions`; throws `CliError` naming a bad value. */
 export function checkOptionsFromCli(o: CheckCommandOptions): CheckOptions {
-  if (o.dnsServer !== undefined) {
-    try {
-      parseDnsServer(o.dnsServer);
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
-  }
+  const dnsServer = dnsServerOption(o.dnsServer);
   let extraCaPem: string | undefined;
   if (o.caFile !== undefined) {
     try {
@@ -52,7 +38,7 @@ export function checkOptionsFromCli(o: CheckCommandOptions): CheckOptions {
   }
   const timeout = integerOption('--timeout', o.timeout, 1, 600000);
   return {
-    dnsServer: o.dnsServer,
+    dnsServer,
     extraCaPem,
     smtpPort: integerOption('--smtp-port', o.smtpPort, 1, 65535),
     httpsPort: integerOption('--https-port', o.httpsPort, 1, 65535),

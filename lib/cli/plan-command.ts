@@ -1,6 +1,6 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { listRecordSets, route53Client, Route53Error } from '../aws/route53-records';
-import { CheckOptions, parseDnsServer, resolveCheckOptions } from '../check/check-options';
+import { CheckOptions, resolveCheckOptions } from '../check/check-options';
 import { AliasResolver, checkDelegation } from '../check/delegation-check';
 import { DnsLookup } from '../check/dns-lookup';
 import { MAX_DNS_MX_RECORDS, mxReadFailed, MxResolver, readMxThroughDns } from '../check/dns-mx';
@@ -12,6 +12,7 @@ import { mtaStsRecordName, policyHostName, tlsRptRecordName } from '../policy/re
 import { ZONE_NAME_UNKNOWN } from '../plan/assembly';
 import { LiveDomainRecords, planDomain, planExitCode, PlanInput, renderPlanJson, renderPlanText, StagePlan } from '../plan/plan';
 import { routingEndpointForCnames } from './check-stage';
+import { dnsServerOption, integerOption } from './option-values';
 import { addCommand, CliContext, CliError } from './program';
 import { readAssemblyDomains } from './read-assembly';
 import { stageDomains } from './stage-domains';
@@ -115,18 +116,7 @@ export async function planStage(client: Route53Client, stageName: string, domain
 
 /** `--dns-server` and `--timeout`, checked (the system's resolver and 4 s by default). */
 function planDnsOptions(o: PlanCommandOptions): CheckOptions {
-  if (o.dnsServer !== undefined) {
-    try {
-      parseDnsServer(o.dnsServer);
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
-  }
-  const timeout = o.timeout === undefined ? undefined : Number(o.timeout);
-  if (o.timeout !== undefined && (!/^\d+$/.test(o.timeout) || timeout! < 1 || timeout! > 600000)) {
-    throw new CliError(`\`--timeout\` must be a whole number from 1 to 600000, got ${JSON.stringify(o.timeout)}`);
-  }
-  return { dnsServer: o.dnsServer, dnsTimeoutMs: timeout };
+  return { dnsServer: dnsServerOption(o.dnsServer), dnsTimeoutMs: integerOption('--timeout', o.timeout, 1, 600000) };
 }
 
 /**
