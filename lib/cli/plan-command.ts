@@ -4,9 +4,8 @@ import { CheckOptions, resolveCheckOptions } from '../check/check-options';
 import { AliasResolver, checkDelegation } from '../check/delegation-check';
 import { DnsLookup } from '../check/dns-lookup';
 import { MAX_DNS_MX_RECORDS, mxReadFailed, MxResolver, readMxThroughDns } from '../check/dns-mx';
-import { PublishedDomain, publishedDomain } from '../config/published-domain';
+import { PublishedDomain, publishedDomain, tlsRptNameOf } from '../config/published-domain';
 import { ResolvedDomain, ResolvedStage } from '../config/stage-config';
-import { delegatedName } from '../policy/delegation';
 import { canonicalHost } from '../policy/domain-name';
 import { mtaStsRecordName, policyHostName, tlsRptRecordName } from '../policy/records';
 import { ZONE_NAME_UNKNOWN } from '../plan/assembly';
@@ -72,7 +71,7 @@ async function readExternal(client: Route53Client, t: PlanTarget, dns: PlanDns):
   const p = t.published;
   const zone = p.delegation!.zone;
   const mtaSts = await listRecordSets(client, { hostedZoneId: t.hostedZoneId, name: p.mtaStsRecord.name });
-  const tlsRpt = await listRecordSets(client, { hostedZoneId: t.hostedZoneId, name: p.tlsRptRecord?.name ?? delegatedName(tlsRptRecordName(p.domain), zone) });
+  const tlsRpt = await listRecordSets(client, { hostedZoneId: t.hostedZoneId, name: tlsRptNameOf(p) });
   const [mx, delegation] = await Promise.all([
     readMxThroughDns(dns.resolver, p.domain),
     checkDelegation(dns.resolver, { domain: p.domain, delegationZone: zone, publishesTlsRpt: p.tlsRptRecord !== null, routingEndpoint: dns.routingEndpoint }),

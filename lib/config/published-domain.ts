@@ -47,6 +47,14 @@ export interface PublishedDomain {
   readonly delegation?: PublishedDelegation;
 }
 
+/**
+ * The name of the `_smtp._tls` record where the app writes it (in the delegation zone for an
+ * external domain), also when the domain publishes none: `plan` reads it for records left there.
+ */
+export function tlsRptNameOf(p: PublishedDomain): string {
+  return p.tlsRptRecord?.name ?? (p.delegation ? delegatedName(tlsRptRecordName(p.domain), p.delegation.zone) : tlsRptRecordName(p.domain));
+}
+
 /** What the app publishes for `d`: computed by the same core the construct uses. */
 export function publishedDomain(stage: string, d: ResolvedDomain): PublishedDomain {
   const zone = d.dns === DomainDns.EXTERNAL ? d.delegationZone?.zoneName : undefined;

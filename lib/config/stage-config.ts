@@ -246,6 +246,11 @@ export function parseConfig(raw: unknown): MtaStsConfig {
   return config;
 }
 
+/** The keys of the domains a stage publishes, as written in cdk.json: its own list, else every domain. */
+function stageDomainKeys(config: MtaStsConfig, stage: MtaStsConfig['stages'][string]): string[] {
+  return Object.keys(stage.domains ?? config.domains);
+}
+
 /**
  * Keys named `__proto__` at any level: JSON.parse keeps them as own keys, but copying the object
  * (as the schema does) sets the prototype instead and the entry vanishes. Refused, not dropped.
@@ -346,7 +351,7 @@ function sharedTenantProblems(config: MtaStsConfig): string[] {
   const stagesOf = new Map<string, string[]>();
   const tenantsByAccount = new Map<string, { count: number; stages: string[] }>();
   for (const [name, stage] of Object.entries(config.stages)) {
-    const domains = stage.domains ? Object.keys(stage.domains) : Object.keys(config.domains);
+    const domains = stageDomainKeys(config, stage);
     for (const d of domains) stagesOf.set(d, [...(stagesOf.get(d) ?? []), name]);
     if (stage.hosting !== StageHosting.SHARED) continue;
     const a = tenantsByAccount.get(stage.account) ?? { count: 0, stages: [] };
@@ -404,7 +409,7 @@ function domainDnsProblems(name: string, d: MtaStsConfig['domains'][string], pat
 function delegationProblems(config: MtaStsConfig, stageName: string): string[] {
   const stage = config.stages[stageName];
   const path = ['stages', stageName];
-  const names = (stage.domains ? Object.keys(stage.domains) : Object.keys(config.domains)).filter((n) => Object.hasOwn(config.domains, n));
+  const names = stageDomainKeys(config, stage).filter((n) => Object.hasOwn(config.domains, n));
   const external = names.filter((n) => config.domains[n].dns === DomainDns.EXTERNAL);
   if (external.length === 0) return [];
   const listed = external.slice(0, 3).map((n) => `"${n}"`).join(', ') + (external.length > 3 ? ` and ${external.length - 3} more` : '');
@@ -499,7 +504,7 @@ export function resolveStage(config: MtaStsConfig, name?: string): ResolvedStage
   if (!stage) {
     throw new ConfigError([`stage "${stageName}" is not in ${jsonPath(['stages'])}; known stages: ${known}`]);
   }
-  const names = stage.domains ? Object.keys(stage.domains) : Object.keys(config.domains);
+  const names = stageDomainKeys(config, stage);
   const collector = stage.collector ? resolveCollector(stage.collector) : undefined;
   const hosting = (stage.hosting as StageHosting | undefined) ?? StageHosting.DEDICATED;
   // A shared stage places a domain without `stack` by its name alone (never moved by others); a

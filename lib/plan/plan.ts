@@ -3,11 +3,10 @@
 // wrong). No I/O: the CLI reads Route 53 and hands the record sets in.
 import { LiveRecordSet, parseTxtValue } from '../aws/record-set';
 import type { DelegationCheck } from '../check/delegation-check';
-import { PublishedDomain } from '../config/published-domain';
+import { PublishedDomain, tlsRptNameOf } from '../config/published-domain';
 import { error, Finding, info, Severity, show, warning } from '../policy/findings';
 import { MtaStsMode } from '../policy/mode';
-import { delegatedName } from '../policy/delegation';
-import { parseMtaStsRecords, policyHostName, tlsRptRecordName } from '../policy/records';
+import { parseMtaStsRecords, policyHostName } from '../policy/records';
 import { assessMx, MxHostCoverage, MxVerdict } from './mx-assessment';
 
 /** The record sets of one domain as they are live in its hosted zone. */
@@ -325,7 +324,7 @@ export function planDomain(input: PlanInput): DomainPlan {
   };
 
   // _smtp._tls TXT
-  const rptName = p.tlsRptRecord?.name ?? (p.delegation ? delegatedName(tlsRptRecordName(p.domain), p.delegation.zone) : tlsRptRecordName(p.domain));
+  const rptName = tlsRptNameOf(p);
   findings.push(...conflicts(input.live.tlsRpt, rptName, ['TXT'], '_smtp._tls TXT record'));
   const rptLive = input.live.tlsRpt.filter((s) => s.type === 'TXT').flatMap(joined);
   const planned = p.tlsRptRecord?.value;
