@@ -6,7 +6,13 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { NodeMxResolver } from '../../lib/check/dns-lookup';
 import { MAX_DNS_MX_RECORDS } from '../../lib/check/dns-mx';
-import { handler, MxGuardDeps } from '../../lib/handlers/mx-guard';
+import { MX_SOURCE_DNS as CONSTRUCT_MX_SOURCE_DNS } from '../../lib/constructs/private/mx-guard';
+import { handler, MX_SOURCE_DNS, MxGuardDeps } from '../../lib/handlers/mx-guard';
+
+// The construct (which may not load the handler's AWS SDK) and the handler each spell the value.
+test('the MxSource the construct writes is the one the handler reads', () => {
+  expect(CONSTRUCT_MX_SOURCE_DNS).toBe(MX_SOURCE_DNS);
+});
 
 const route53 = mockClient(Route53Client);
 const cloudformation = mockClient(CloudFormationClient);
